@@ -1,0 +1,131 @@
+"""Build the database: load everything, write it beside the target, check it,
+then swap it in.
+
+A build never touches the previous database until the new one is complete and
+checked: it writes ``.NAME.PID.building`` in the target's folder and renames
+it over the target (an atomic rename on POSIX). Any failure, including a
+kill, leaves the previous file as it was; a later build removes the temporary
+files of builds that died.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Optional
+
+import sqlite_utils
+
+from . import database
+from .load import LoadStats, RecordLoader
+from .problems import BuildError, Problem, ProblemLog
+
+TEMP_SUFFIX = ".building"
+
+
+@dataclass
+class BuildSummary:
+    tables: Dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    citations_verified: int = 0
+    citations_unverified: int = 0
+    seconds: float = 0.0
+
+
+def temp_path_for(target: Path) -> Path:
+    return target.parent / f".{target.name}.{os.getpid()}{TEMP_SUFFIX}"
+
+
+def remove_stale_temp_files(target: Path) -> None:
+    """Delete temporary files left by builds of ``target`` whose process is gone."""
+    prefix = f".{target.name}."
+    for path in target.parent.glob(f"{prefix}*{TEMP_SUFFIX}*"):
+        pid_text = path.name[len(prefix):].split(".", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and _alive(int(pid_text)):
+            continue
+        _unlink(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def validate(data_dir: Path, on_file: Optional[Callable[[Path], None]] = None) -> LoadStats:
+    """Run every check the build runs; write nothing. Raises BuildError."""
+    problems = ProblemLog()
+    loader = RecordLoader(Path(data_dir), problems, on_file)
+    for _ in loader.rows():
+        pass
+    problems.raise_if_any()
+    return loader.stats
+
+
+def build(data_dir: Path, db_path: Path,
+          on_file: Optional[Callable[[Path], None]] = None) -> BuildSummary:
+    """Build ``db_path`` from ``data_dir``. Raises BuildError, leaving any
+    existing ``db_path`` untouched."""
+    started = time.perf_counter()
+    target = Path(db_path)
+    if target.exists() and target.is_dir():
+        raise BuildError([Problem(str(target), 1, "", "is a directory",
+                                  "a path for the database file")])
+    if not target.parent.is_dir():
+        raise BuildError([Problem(str(target), 1, "", f"no folder {str(target.parent)!r}",
+                                  "an existing folder for the database")])
+    remove_stale_temp_files(target)
+    temp = temp_path_for(target)
+    problems = ProblemLog()
+    loader = RecordLoader(Path(data_dir), problems, on_file)
+    db: Optional[sqlite_utils.Database] = None
+    try:
+        db = sqlite_utils.Database(str(temp), recreate=True)
+        # The temporary file is thrown away on any failure, so it needs no
+        # journal; durability comes from the fsync before the rename.
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        database.create_schema(db)
+        with db.conn:
+            for table, rows in loader.rows():
+                if not problems:
+                    database.insert_rows(db, table, rows)
+        problems.raise_if_any()
+        database.finish(db)
+        failures = database.check(db, loader.stats.rows)
+        if failures:
+            raise BuildError([Problem(str(target), 1, "", "database check failed: " + f,
+                                      "a consistent database") for f in failures])
+        tables = database.table_counts(db)
+        db.close()
+        _fsync(temp)
+        os.replace(temp, target)
+        _fsync(target.parent)
+    except BaseException:
+        if db is not None:
+            db.close()
+        _unlink(temp)
+        _unlink(Path(str(temp) + "-journal"))
+        raise
+    return BuildSummary(tables, loader.stats.files, loader.stats.citations_verified,
+                        loader.stats.citations_unverified, time.perf_counter() - started)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(str(path), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

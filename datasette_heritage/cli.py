@@ -1,0 +1,105 @@
+"""The ``datasette-heritage`` command: build and validate the database."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+import click
+
+from .build import BuildSummary, build as build_database, validate as validate_data
+from .load import discover_files
+from .problems import BuildError
+from .schemas import RECORD_TYPES, schema_path
+
+
+@click.group()
+@click.version_option(package_name="datasette-heritage")
+def cli() -> None:
+    """Build and check the datasette-heritage database from YAML records."""
+
+
+def _fail(error: BuildError) -> None:
+    click.echo(error.report(), err=True)
+    sys.exit(1)
+
+
+def _with_progress(data_dir: Path, label: str, run: Callable[[Optional[Callable]], object]):
+    total = len(discover_files(data_dir)) if data_dir.is_dir() else 0
+    # Only draw a bar on a terminal and for a build long enough to watch.
+    show = sys.stderr.isatty() and total > 50
+    if not show:
+        return run(None)
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        return run(lambda _path: bar.update(1))
+
+
+def _guard(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except BuildError as error:
+        _fail(error)
+    except OSError as error:
+        click.echo(f"error: {error.filename or ''}: {error.strerror}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted; nothing was written", err=True)
+        sys.exit(130)
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.argument("db_path", type=click.Path(path_type=Path, dir_okay=False))
+def build(data_dir: Path, db_path: Path) -> None:
+    """Validate the records in DATA_DIR and write them to the SQLite file DB_PATH.
+
+    The new database is written beside DB_PATH and swapped in only when it is
+    complete and checked: on any problem the previous DB_PATH is untouched.
+    Problems are printed one per line as FILE:LINE: field: problem (expected).
+
+    Example: datasette-heritage build data/ heritage.db
+    """
+    def run() -> None:
+        summary = _with_progress(data_dir, "Building",
+                                 lambda on_file: build_database(data_dir, db_path, on_file))
+        _print_summary(summary, db_path)
+
+    _guard(run)
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(path_type=Path))
+def validate(data_dir: Path) -> None:
+    """Check the records in DATA_DIR as the build does, writing nothing.
+
+    Example: datasette-heritage validate data/
+    """
+    def run() -> None:
+        stats = _with_progress(data_dir, "Checking",
+                               lambda on_file: validate_data(data_dir, on_file))
+        rows = ", ".join(f"{n} {t}" for t, n in stats.rows.items())
+        click.echo(f"{data_dir}: {stats.files} files OK ({rows}); "
+                   f"{stats.citations_verified} citations verified, "
+                   f"{stats.citations_unverified} unverified (source has no text)")
+
+    _guard(run)
+
+
+@cli.command()
+def schemas() -> None:
+    """Print the paths of the JSON Schemas for the YAML record files.
+
+    Point an editor's YAML support at them, e.g. for VS Code's YAML extension
+    add to settings.json: "yaml.schemas": {"PATH": "data/events/*.yml"}.
+    """
+    for record_type in RECORD_TYPES:
+        click.echo(f"{record_type}\t{schema_path(record_type)}")
+
+
+def _print_summary(summary: BuildSummary, db_path: Path) -> None:
+    click.echo(f"Built {db_path} from {summary.files} files in {summary.seconds:.2f}s")
+    width = max(len(t) for t in summary.tables)
+    for table, count in summary.tables.items():
+        click.echo(f"  {table:<{width}}  {count:>9,}")
+    click.echo(f"  citations verified against source text: {summary.citations_verified:,}; "
+               f"unverified (no text): {summary.citations_unverified:,}")

@@ -1,0 +1,187 @@
+"""The SQLite schema and how rows, derived columns, indexes, full-text search
+and views are written into it.
+
+Table and column names are the dataset's public API (see DESIGN.md): people
+write SQL against them and saved queries quote them.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Tuple
+
+import sqlite_utils
+
+from .load import VOCABULARIES
+
+VOCABULARY_COLUMNS = {"id": str, "label": str, "description": str, "rank": int}
+
+# table -> (columns in insert order with types, primary key, foreign keys)
+TABLES: Dict[str, Tuple[Dict[str, Any], Any, List[Tuple[str, str, str]]]] = {
+    **{name: (VOCABULARY_COLUMNS, "id", []) for name in VOCABULARIES},
+    "sites": ({
+        "id": str, "name": str, "alternative_names": str, "country": str,
+        "latitude": float, "longitude": float, "wikidata": str, "unesco_whc_id": int,
+        "description": str, "record_file": str, "record_line": int,
+    }, "id", []),
+    "monuments": ({
+        "id": str, "site_id": str, "name": str, "alternative_names": str, "type": str,
+        "period": str, "latitude": float, "longitude": float, "wikidata": str,
+        "description": str, "condition": str, "record_file": str, "record_line": int,
+    }, "id", [("site_id", "sites", "id"), ("type", "monument_types", "id"),
+              ("condition", "damage_levels", "id")]),
+    "sources": ({
+        "id": str, "title": str, "publisher": str, "credit": str, "published": str,
+        "published_start": str, "published_end": str, "published_precision": str,
+        "published_note": str, "url": str, "language": str, "text": str, "text_file": str,
+        "record_file": str, "record_line": int,
+    }, "id", []),
+    "events": ({
+        "id": str, "kind": str, "title": str, "date": str, "date_start": str,
+        "date_end": str, "date_precision": str, "date_uncertain": int,
+        "date_approximate": int, "date_interval": int, "date_note": str, "site_id": str,
+        "summary": str, "contested": int, "supporting_sources": int,
+        "disputing_sources": int, "record_file": str, "record_line": int,
+    }, "id", [("kind", "event_kinds", "id"), ("site_id", "sites", "id")]),
+    "event_monuments": ({
+        "event_id": str, "monument_id": str, "damage_level": str, "cause": str,
+    }, ("event_id", "monument_id"), [("event_id", "events", "id"),
+                                     ("monument_id", "monuments", "id"),
+                                     ("damage_level", "damage_levels", "id"),
+                                     ("cause", "causes", "id")]),
+    "citations": ({
+        "id": str, "event_id": str, "source_id": str, "quote": str, "quote_start": int,
+        "quote_end": int, "verified": int, "claimant": str, "stance": str,
+        "identification": str, "note": str, "record_file": str, "record_line": int,
+    }, "id", [("event_id", "events", "id"), ("source_id", "sources", "id")]),
+}
+
+NOT_NULL = {
+    "sites": {"name", "country"},
+    "monuments": {"site_id", "name", "type"},
+    "sources": {"title", "language"},
+    "events": {"kind", "title", "date", "site_id", "contested"},
+    "citations": {"event_id", "source_id", "quote", "claimant", "stance", "identification"},
+}
+
+# Columns people facet and sort on, beyond the foreign keys.
+FACET_INDEXES = {
+    "monuments": ["condition"],
+    "sources": ["publisher", "credit", "language", "published_start"],
+    "events": ["date_start", "date_end", "date_precision", "contested", "supporting_sources"],
+    "citations": ["claimant", "stance", "identification", "verified"],
+}
+
+FTS = {
+    "sources": ["title", "publisher", "credit", "text"],
+    "monuments": ["name", "alternative_names", "description"],
+}
+
+DERIVED_SQL = [
+    # An event is contested as soon as one citation disputes it.
+    """UPDATE events SET
+        supporting_sources = (SELECT count(DISTINCT source_id) FROM citations
+                              WHERE event_id = events.id AND stance = 'supports'),
+        disputing_sources = (SELECT count(DISTINCT source_id) FROM citations
+                             WHERE event_id = events.id AND stance = 'disputes'),
+        contested = EXISTS (SELECT 1 FROM citations
+                            WHERE event_id = events.id AND stance = 'disputes')""",
+    # Worst damage level any event reports for the monument (rank 1 = worst).
+    """UPDATE monuments SET condition = (
+        SELECT em.damage_level FROM event_monuments em
+        JOIN damage_levels d ON d.id = em.damage_level
+        WHERE em.monument_id = monuments.id ORDER BY d.rank LIMIT 1)""",
+]
+
+VIEWS = {
+    # One row per citation and affected monument: a CSV that stands on its own.
+    "citation_details": """
+SELECT c.id AS citation_id, e.id AS event_id, e.kind AS event_kind, e.title AS event_title,
+       e.date AS event_date, e.date_start, e.date_end, e.date_precision, e.contested,
+       e.site_id, s.name AS site_name, em.monument_id, m.name AS monument_name,
+       em.damage_level, em.cause, c.claimant, c.stance, c.identification, c.quote, c.note,
+       c.verified, c.source_id, src.title AS source_title, src.publisher, src.credit,
+       src.published, src.url
+FROM citations c
+JOIN events e ON e.id = c.event_id
+JOIN sites s ON s.id = e.site_id
+JOIN sources src ON src.id = c.source_id
+LEFT JOIN event_monuments em ON em.event_id = e.id
+LEFT JOIN monuments m ON m.id = em.monument_id""",
+    # One row per monument affected by an event, with the event's date and weight.
+    "monument_damage": """
+SELECT m.id AS monument_id, m.name AS monument_name, m.site_id, m.type, m.latitude,
+       m.longitude, e.id AS event_id, e.kind AS event_kind, e.title AS event_title,
+       e.date AS event_date, e.date_start, e.date_end, e.date_precision,
+       em.damage_level, d.rank AS damage_rank, em.cause, e.contested,
+       e.supporting_sources, e.disputing_sources
+FROM event_monuments em
+JOIN monuments m ON m.id = em.monument_id
+JOIN events e ON e.id = em.event_id
+LEFT JOIN damage_levels d ON d.id = em.damage_level""",
+    # What each outlet reported: one row per source and event it speaks to.
+    "source_reports": """
+SELECT src.id AS source_id, src.title AS source_title, src.publisher, src.credit,
+       src.published, e.id AS event_id, e.title AS event_title, e.date AS event_date,
+       count(c.id) AS citations,
+       group_concat(DISTINCT c.claimant) AS claimants,
+       group_concat(DISTINCT c.stance) AS stances
+FROM citations c
+JOIN sources src ON src.id = c.source_id
+JOIN events e ON e.id = c.event_id
+GROUP BY src.id, e.id""",
+}
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    """Create every table, empty, with keys and foreign keys."""
+    for name, (columns, pk, fks) in TABLES.items():
+        db[name].create(columns, pk=pk, foreign_keys=fks, not_null=NOT_NULL.get(name, set()))
+
+
+def insert_rows(db: sqlite_utils.Database, table: str, rows: List[Dict[str, Any]]) -> None:
+    # Raw executemany: sqlite-utils' insert_all inspects each batch, and the
+    # rows here are already validated and shaped like the table.
+    columns = list(TABLES[table][0])
+    sql = f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    db.conn.executemany(sql, ([row[c] for c in columns] for row in rows))
+
+
+def finish(db: sqlite_utils.Database) -> None:
+    """Indexes, derived columns, full-text search, views and statistics."""
+    for name, (_, _, fks) in TABLES.items():
+        for column, _, _ in fks:
+            db[name].create_index([column], if_not_exists=True)
+    for name, columns in FACET_INDEXES.items():
+        for column in columns:
+            db[name].create_index([column], if_not_exists=True)
+    # Composite index for the per-event aggregates and the monument timeline.
+    db["citations"].create_index(["event_id", "stance", "source_id"], if_not_exists=True)
+    db["event_monuments"].create_index(["monument_id", "damage_level"], if_not_exists=True)
+    with db.conn:
+        for sql in DERIVED_SQL:
+            db.execute(sql)
+    for name, columns in FTS.items():
+        db[name].enable_fts(columns, fts_version="FTS5", create_triggers=False)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip())
+    db.execute("ANALYZE")
+
+
+def check(db: sqlite_utils.Database, expected_rows: Dict[str, int]) -> List[str]:
+    """What is wrong with a finished database (empty when it is sound)."""
+    failures = []
+    result = db.execute("PRAGMA integrity_check").fetchall()
+    if result != [("ok",)]:
+        failures.append(f"integrity_check: {result[:3]}")
+    broken = db.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        failures.append(f"foreign_key_check: {len(broken)} broken reference(s), e.g. {broken[0]}")
+    for table in TABLES:
+        count = db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+        if count != expected_rows.get(table, 0):
+            failures.append(f"{table}: {count} rows written, {expected_rows.get(table, 0)} loaded")
+    return failures
+
+
+def table_counts(db: sqlite_utils.Database) -> Dict[str, int]:
+    return {t: db.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in TABLES}
+

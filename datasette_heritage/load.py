@@ -1,0 +1,360 @@
+"""Load the records under ``data/``: parse, validate, resolve references,
+verify citations, and hand out table rows.
+
+Record types are loaded in dependency order (vocabularies, sites, monuments,
+sources, events) so every reference can be checked against what came before,
+and rows are handed out one file at a time so a large corpus never has to be
+held in memory whole. Problems are collected, not raised, so one run reports
+all of them; the caller decides what to do with the rows it already has.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+
+from .dates import EdtfError, parse_edtf
+from .problems import ProblemLog
+from .quotes import closest_passage, find_quote
+from .schemas import field_name, line_of, validate_record
+from .yaml_loader import YamlError, decode_utf8, read_yaml_file
+
+# Folder under data/ for each record type, in the order they are loaded.
+FOLDERS = (
+    ("vocabulary", "vocabularies"),
+    ("site", "sites"),
+    ("monument", "monuments"),
+    ("source", "sources"),
+    ("event", "events"),
+)
+VOCABULARIES = ("damage_levels", "causes", "event_kinds", "monument_types")
+EDTF_EXAMPLES = "an EDTF date such as 2015-08-30, 2015-08, 2015, 2015-05/2016-03 or 2016-12-11?"
+
+Rows = Dict[str, List[Dict[str, Any]]]
+
+
+@dataclass
+class LoadStats:
+    files: int = 0
+    rows: Dict[str, int] = field(default_factory=dict)
+    citations_verified: int = 0
+    citations_unverified: int = 0
+
+
+def discover_files(data_dir: Path) -> List[Tuple[str, Path]]:
+    """Every record file under data_dir as (record type, path), in load order."""
+    found = []
+    for record_type, folder in FOLDERS:
+        base = data_dir / folder
+        if base.is_dir():
+            paths = [p for p in base.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()]
+            found.extend((record_type, p) for p in sorted(paths))
+    return found
+
+
+class RecordLoader:
+    """Loads one data directory. Iterate ``rows()`` for the table rows."""
+
+    def __init__(self, data_dir: Path, problems: ProblemLog,
+                 on_file: Optional[Callable[[Path], None]] = None):
+        self.data_dir = Path(data_dir)
+        self.problems = problems
+        self.on_file = on_file
+        self.stats = LoadStats()
+        self.vocab: Dict[str, Set[str]] = {name: set() for name in VOCABULARIES}
+        self.ranks: Dict[int, str] = {}
+        # id -> (file, line) of its first definition, per record type
+        self.seen: Dict[str, Dict[str, Tuple[str, int]]] = {t: {} for t, _ in FOLDERS}
+        self.monument_sites: Dict[str, str] = {}
+        self.source_texts: Dict[str, Optional[str]] = {}
+
+    def files(self) -> List[Tuple[str, Path]]:
+        return discover_files(self.data_dir)
+
+    def rows(self) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
+        """Yield (table, rows) batches, one or more per file, in load order."""
+        if not self.data_dir.is_dir():
+            self.problems.add(str(self.data_dir), 1, "", "no such directory",
+                              "a data directory with sites/, monuments/, sources/, events/")
+            return
+        files = self.files()
+        vocab_files = {p.stem for t, p in files if t == "vocabulary"}
+        for name in VOCABULARIES:
+            if name not in vocab_files:
+                self.problems.add(self._display(self.data_dir / "vocabularies" / f"{name}.yml"),
+                                  1, "", "vocabulary file is missing",
+                                  f"a list of {name.replace('_', ' ')} terms")
+        for record_type, path in files:
+            self.stats.files += 1
+            batch = getattr(self, f"_load_{record_type}")(path)
+            if self.on_file:
+                self.on_file(path)
+            for table, rows in batch.items():
+                if rows:
+                    self.stats.rows[table] = self.stats.rows.get(table, 0) + len(rows)
+                    yield table, rows
+
+    # -- helpers -----------------------------------------------------------
+
+    def _display(self, path: Path) -> str:
+        return str(path)
+
+    def _records(self, path: Path, record_type: str,
+                 namespace: str = "") -> Iterator[Tuple[str, Any]]:
+        """Valid records of one file, with the file's display name.
+
+        ``namespace`` scopes ids: vocabulary ids are unique per vocabulary.
+        """
+        display = self._display(path)
+        try:
+            document, _ = read_yaml_file(str(path), display)
+        except YamlError as error:
+            self.problems.problems.append(error.problem)
+            return
+        if document is None:
+            return
+        if not isinstance(document, list):
+            self.problems.add(display, getattr(document, "line", 1), "",
+                              "the file should be a list of records",
+                              "a YAML list: each record starts with '- id: ...'")
+            return
+        for index, record in enumerate(document):
+            if not isinstance(record, dict):
+                self.problems.add(display, document.item_lines[index], f"[{index}]",
+                                  "a record should be a mapping of fields",
+                                  "id: ..., name: ...")
+                continue
+            errors = validate_record(record_type, record, display)
+            if errors:
+                self.problems.problems.extend(errors)
+                continue
+            if self._claim_id(record_type, record, display, namespace):
+                yield display, record
+
+    def _claim_id(self, record_type: str, record: Any, display: str, namespace: str) -> bool:
+        seen = self.seen[record_type]
+        key = namespace + record["id"]
+        if key in seen:
+            first_file, first_line = seen[key]
+            self.problems.add(display, line_of(record, ["id"]), "id",
+                              f"duplicate id {record['id']!r} (first defined at "
+                              f"{first_file}:{first_line})", "ids unique per record type")
+            return False
+        seen[key] = (display, record.line)
+        return True
+
+    def _check_ref(self, display: str, record: Any, path: List[Any], value: Any,
+                   known: Any, what: str, where: str) -> bool:
+        if value in known:
+            return True
+        guess = difflib.get_close_matches(str(value), list(known), n=1) if len(known) < 50000 else []
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        self.problems.add(display, line_of(record, path), field_name(path),
+                          f"unknown {what} {value!r}{hint}", f"the id of a {what} in {where}")
+        return False
+
+    def _date(self, display: str, record: Any, key: str) -> Optional[Any]:
+        value = record.get(key)
+        if value is None:
+            return None
+        try:
+            return parse_edtf(str(value))
+        except EdtfError as error:
+            self.problems.add(display, line_of(record, [key]), key, str(error), EDTF_EXAMPLES)
+            return None
+
+    # -- record types ------------------------------------------------------
+
+    def _load_vocabulary(self, path: Path) -> Rows:
+        name = path.stem
+        display = self._display(path)
+        if name not in VOCABULARIES:
+            self.problems.add(display, 1, "", f"unknown vocabulary {name!r}",
+                              "a file named for one of: " + ", ".join(VOCABULARIES))
+            return {}
+        rows = []
+        for display, record in self._records(path, "vocabulary", namespace=name + ":"):
+            if name == "damage_levels":
+                rank = record.get("rank")
+                if rank is None:
+                    self.problems.add(display, record.line, "rank",
+                                      "missing: damage levels are ordered by rank",
+                                      "a whole number, 1 for the most severe")
+                elif rank in self.ranks:
+                    self.problems.add(display, line_of(record, ["rank"]), "rank",
+                                      f"rank {rank} is already used by {self.ranks[rank]!r}",
+                                      "a different rank for each damage level")
+                else:
+                    self.ranks[rank] = record["id"]
+            self.vocab[name].add(record["id"])
+            rows.append({"id": record["id"], "label": record["label"],
+                         "description": record["description"], "rank": record.get("rank")})
+        return {name: rows}
+
+    def _load_site(self, path: Path) -> Rows:
+        rows = []
+        for display, r in self._records(path, "site"):
+            rows.append({
+                "id": r["id"], "name": r["name"],
+                "alternative_names": json.dumps(r.get("alternative_names") or [], ensure_ascii=False),
+                "country": r["country"], "latitude": r.get("latitude"),
+                "longitude": r.get("longitude"), "wikidata": r.get("wikidata"),
+                "unesco_whc_id": r.get("unesco_whc_id"), "description": r.get("description"),
+                "record_file": display, "record_line": r.line,
+            })
+        return {"sites": rows}
+
+    def _load_monument(self, path: Path) -> Rows:
+        rows = []
+        for display, r in self._records(path, "monument"):
+            ok = self._check_ref(display, r, ["site_id"], r["site_id"], self.seen["site"],
+                                 "site", "data/sites/")
+            ok &= self._check_ref(display, r, ["type"], r["type"], self.vocab["monument_types"],
+                                  "monument type", "data/vocabularies/monument_types.yml")
+            if not ok:
+                continue
+            self.monument_sites[r["id"]] = r["site_id"]
+            rows.append({
+                "id": r["id"], "site_id": r["site_id"], "name": r["name"],
+                "alternative_names": json.dumps(r.get("alternative_names") or [], ensure_ascii=False),
+                "type": r["type"], "period": r.get("period"),
+                "latitude": r.get("latitude"), "longitude": r.get("longitude"),
+                "wikidata": r.get("wikidata"), "description": r.get("description"),
+                "condition": None, "record_file": display, "record_line": r.line,
+            })
+        return {"monuments": rows}
+
+    def _load_source(self, path: Path) -> Rows:
+        rows = []
+        for display, r in self._records(path, "source"):
+            published = self._date(display, r, "published")
+            text = None
+            if r.get("text_file"):
+                text = self._read_text(path.parent / r["text_file"], display, r)
+                if text is None:
+                    continue
+            self.source_texts[r["id"]] = text
+            rows.append({
+                "id": r["id"], "title": r["title"], "publisher": r.get("publisher"),
+                "credit": r.get("credit"),
+                "published": published.text if published else None,
+                "published_start": published.start if published else None,
+                "published_end": published.end if published else None,
+                "published_precision": published.precision if published else None,
+                "published_note": r.get("published_note"), "url": r.get("url"),
+                "language": r["language"], "text": text, "text_file": r.get("text_file"),
+                "record_file": display, "record_line": r.line,
+            })
+        return {"sources": rows}
+
+    def _read_text(self, text_path: Path, display: str, record: Any) -> Optional[str]:
+        try:
+            raw = text_path.read_bytes()
+        except OSError:
+            self.problems.add(display, line_of(record, ["text_file"]), "text_file",
+                              f"no file {self._display(text_path)}",
+                              "the source's text as a UTF-8 file beside this YAML file")
+            return None
+        try:
+            return decode_utf8(raw, self._display(text_path))
+        except YamlError as error:
+            self.problems.problems.append(error.problem)
+            return None
+
+    def _load_event(self, path: Path) -> Rows:
+        events, links, citations = [], [], []
+        for display, r in self._records(path, "event"):
+            ok = self._check_ref(display, r, ["site_id"], r["site_id"], self.seen["site"],
+                                 "site", "data/sites/")
+            ok &= self._check_ref(display, r, ["kind"], r["kind"], self.vocab["event_kinds"],
+                                  "event kind", "data/vocabularies/event_kinds.yml")
+            date = self._date(display, r, "date")
+            ok &= date is not None
+            event_links = self._event_monuments(display, r)
+            event_citations = self._event_citations(display, r)
+            if not ok or event_links is None or event_citations is None:
+                continue
+            events.append({
+                "id": r["id"], "kind": r["kind"], "title": r["title"], "date": date.text,
+                "date_start": date.start, "date_end": date.end,
+                "date_precision": date.precision, "date_uncertain": int(date.uncertain),
+                "date_approximate": int(date.approximate), "date_interval": int(date.interval),
+                "date_note": r.get("date_note"), "site_id": r["site_id"],
+                "summary": r.get("summary"), "contested": 0, "supporting_sources": 0,
+                "disputing_sources": 0, "record_file": display, "record_line": r.line,
+            })
+            links.extend(event_links)
+            citations.extend(event_citations)
+        return {"events": events, "event_monuments": links, "citations": citations}
+
+    def _event_monuments(self, display: str, r: Any) -> Optional[List[Dict[str, Any]]]:
+        rows = []
+        ok = True
+        seen: Set[str] = set()
+        for i, m in enumerate(r.get("monuments") or []):
+            path: List[Any] = ["monuments", i]
+            mid = m["monument_id"]
+            if not self._check_ref(display, r, path + ["monument_id"], mid, self.monument_sites,
+                                   "monument", "data/monuments/"):
+                ok = False
+                continue
+            if mid in seen:
+                self.problems.add(display, line_of(r, path + ["monument_id"]),
+                                  field_name(path + ["monument_id"]),
+                                  f"monument {mid!r} is listed twice", "each monument once per event")
+                ok = False
+            seen.add(mid)
+            if self.monument_sites[mid] != r["site_id"]:
+                self.problems.add(display, line_of(r, path + ["monument_id"]),
+                                  field_name(path + ["monument_id"]),
+                                  f"monument {mid!r} is at site {self.monument_sites[mid]!r}, "
+                                  f"not the event's site {r['site_id']!r}",
+                                  "monuments of the event's site")
+                ok = False
+            for key, vocab, where in (("damage_level", "damage_levels", "damage_levels.yml"),
+                                      ("cause", "causes", "causes.yml")):
+                if m.get(key) is not None:
+                    ok &= self._check_ref(display, r, path + [key], m[key], self.vocab[vocab],
+                                          key.replace("_", " "), f"data/vocabularies/{where}")
+            rows.append({"event_id": r["id"], "monument_id": mid,
+                         "damage_level": m.get("damage_level"), "cause": m.get("cause")})
+        return rows if ok else None
+
+    def _event_citations(self, display: str, r: Any) -> Optional[List[Dict[str, Any]]]:
+        rows = []
+        ok = True
+        for i, c in enumerate(r["citations"]):
+            path: List[Any] = ["citations", i]
+            sid = c["source_id"]
+            if not self._check_ref(display, r, path + ["source_id"], sid, self.source_texts,
+                                   "source", "data/sources/"):
+                ok = False
+                continue
+            text = self.source_texts[sid]
+            start = end = None
+            if text is not None:
+                found = find_quote(c["quote"], text)
+                if found is None:
+                    passage = closest_passage(c["quote"], text, context=10)
+                    self.problems.add(display, line_of(r, path + ["quote"]),
+                                      field_name(path + ["quote"]),
+                                      f"not found in the text of source {sid!r}; "
+                                      f"closest passage: \"{passage}\"",
+                                      "a passage of the source's text, word for word")
+                    ok = False
+                    continue
+                start, end = found
+                self.stats.citations_verified += 1
+            else:
+                self.stats.citations_unverified += 1
+            rows.append({
+                "id": f"{r['id']}-{i + 1}", "event_id": r["id"], "source_id": sid,
+                "quote": c["quote"], "quote_start": start, "quote_end": end,
+                "verified": int(text is not None), "claimant": c["claimant"],
+                "stance": c["stance"], "identification": c["identification"],
+                "note": c.get("note"), "record_file": display,
+                "record_line": line_of(r, path),
+            })
+        return rows if ok else None

@@ -1,0 +1,169 @@
+"""The JSON Schemas of the record types, and validation against them.
+
+The schemas in ``schemas/`` are the single description of each record type:
+editors' YAML support reads the same files the build validates with. This
+module turns jsonschema's errors into one-line problems with file and line.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Sequence as Seq, Tuple
+
+from jsonschema import Draft202012Validator
+
+from .problems import Problem
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+RECORD_TYPES = ("vocabulary", "site", "monument", "source", "event")
+
+# Human wording of the patterns in the schemas, for error messages.
+_PATTERN_WORDS = {
+    "^[a-z0-9]+(?:-[a-z0-9]+)*$": "lower-case letters, digits and single hyphens, e.g. temple-of-bel",
+    "^Q[1-9][0-9]*$": "a Wikidata id such as Q797481",
+    "^https?://[^\\s]+$": "an http:// or https:// address",
+    "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": "a language tag such as en or ar",
+    "^[^/\\\\]+\\.txt$": "a .txt file name in the same folder",
+}
+_TYPE_WORDS = {
+    "string": "text", "integer": "a whole number", "number": "a number",
+    "boolean": "true or false", "null": "nothing", "array": "a list", "object": "a mapping",
+}
+
+
+def schema_path(record_type: str) -> Path:
+    """Path of the published JSON Schema for a record type's YAML files."""
+    return SCHEMA_DIR / f"{record_type}.schema.json"
+
+
+@lru_cache(maxsize=None)
+def _validator(record_type: str) -> Draft202012Validator:
+    with open(schema_path(record_type), encoding="utf-8") as f:
+        schema = json.load(f)
+    return Draft202012Validator(schema["$defs"]["record"])
+
+
+def describe_value(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def line_of(record: Any, path: Iterable[Any]) -> int:
+    """Line of the deepest value along ``path`` that the YAML loader located."""
+    line = getattr(record, "line", 1)
+    node = record
+    for step in path:
+        if isinstance(node, dict) and step in node:
+            line = node.key_lines.get(step, line) if hasattr(node, "key_lines") else line
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            lines = getattr(node, "item_lines", None)
+            if lines:
+                line = lines[step]
+            node = node[step]
+        else:
+            break
+        line = getattr(node, "line", line)
+    return line
+
+
+def field_name(path: Seq[Any]) -> str:
+    """``citations[2].quote`` from ('citations', 2, 'quote')."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        else:
+            text += f".{step}" if text else str(step)
+    return text
+
+
+def validate_record(record_type: str, record: Any, file: str) -> List[Problem]:
+    """Problems of one record against its schema (empty when valid)."""
+    validator = _validator(record_type)
+    problems: List[Problem] = []
+    for error in validator.iter_errors(record):
+        problems.extend(_problems_from(error, record, file))
+    problems.sort(key=lambda p: p.line)
+    return problems
+
+
+def _problems_from(error: Any, record: Any, file: str) -> List[Problem]:
+    path = list(error.absolute_path)
+    kind = error.validator
+    value = error.validator_value
+    if kind == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in known]
+        out = []
+        for key in extra:
+            guess = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean '{guess[0]}'? " if guess else ""
+            out.append(Problem(file, line_of(record, path + [key]), field_name(path + [key]),
+                               f"unknown field; {hint}".rstrip("; ").rstrip(),
+                               "one of: " + ", ".join(known)))
+        return out
+    if kind == "required":
+        missing = [k for k in value if k not in error.instance]
+        in_then = "then" in error.schema_path
+        return [Problem(file, line_of(record, path), field_name(path + [k]),
+                        "missing (an inferred identification needs a note saying why)"
+                        if in_then else "missing required field",
+                        _expected_for(error.schema.get("properties", {}).get(k, {})))
+                for k in missing]
+    line = line_of(record, path)
+    name = field_name(path)
+    if kind == "type":
+        types = value if isinstance(value, list) else [value]
+        return [Problem(file, line, name, f"wrong type: got {describe_value(error.instance)}",
+                        " or ".join(_TYPE_WORDS.get(t, t) for t in types))]
+    if kind == "pattern":
+        return [Problem(file, line, name, f"{error.instance!r} is not in the right form",
+                        _PATTERN_WORDS.get(value, f"text matching {value}"))]
+    if kind in ("enum", "const"):
+        options = value if kind == "enum" else [value]
+        return [Problem(file, line, name, f"{error.instance!r} is not allowed",
+                        "one of: " + ", ".join(map(str, options)))]
+    if kind in ("minimum", "maximum"):
+        low, high = error.schema.get("minimum"), error.schema.get("maximum")
+        expected = f"between {low} and {high}" if high is not None else f"at least {low}"
+        return [Problem(file, line, name, f"{error.instance!r} is out of range", expected)]
+    if kind == "minLength":
+        return [Problem(file, line, name, "empty", "some text")]
+    if kind == "minItems":
+        what = "citation" if name == "citations" else "item"
+        return [Problem(file, line, name, "empty list", f"at least {value} {what}")]
+    if kind == "uniqueItems":
+        return [Problem(file, line, name, "an item is repeated", "each item once")]
+    if kind == "maxLength":
+        return [Problem(file, line, name, "too long", f"at most {value} characters")]
+    return [Problem(file, line, name, error.message, None)]
+
+
+def _expected_for(prop: Dict[str, Any]) -> str:
+    types = prop.get("type")
+    if "enum" in prop:
+        return "one of: " + ", ".join(map(str, prop["enum"]))
+    if isinstance(types, list):
+        types = [t for t in types if t != "null"]
+        return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+    return _TYPE_WORDS.get(types, "a value") if types else "a value"
+
+
+def known_fields(record_type: str) -> Tuple[str, ...]:
+    return tuple(_validator(record_type).schema["properties"])

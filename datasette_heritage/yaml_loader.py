@@ -1,0 +1,220 @@
+"""Safe YAML loading that remembers where every value came from.
+
+The records are built straight from libyaml's event stream rather than through
+PyYAML's composer and constructor, for three reasons:
+
+- safety: tags are refused (no arbitrary objects), aliases are refused (no
+  alias bombs), nesting is capped (libyaml's own composer recurses in C and
+  crashes on very deep input), duplicate keys are errors, not last-wins;
+- line numbers: every mapping, key and list item keeps its line, so a problem
+  found later (schema, references, quotes) can name ``file:line``;
+- speed: skipping the node graph makes loading about 2x faster than
+  ``yaml.load(..., Loader=CSafeLoader)`` and over 10x faster than
+  ``yaml.safe_load`` (see benchmarks/).
+
+Plain scalars follow the YAML 1.2 core schema: ``yes``/``no``/``on``/``off``
+stay strings and dates stay strings (EDTF is parsed later, on purpose).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, List, Optional, Tuple
+
+import yaml
+
+from .problems import Problem
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml: same events, slower
+    _Loader = yaml.SafeLoader
+
+MAX_DEPTH = 32
+
+
+class Mapping(dict):
+    """A YAML mapping: ``line`` of the mapping, ``key_lines[key]`` of each key."""
+
+    __slots__ = ("line", "key_lines")
+
+
+class Sequence(list):
+    """A YAML sequence: ``line`` of the sequence, ``item_lines[i]`` of each item."""
+
+    __slots__ = ("line", "item_lines")
+
+
+class YamlError(Exception):
+    """The file is not a YAML document this project accepts."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+_NULLS = frozenset(["", "~", "null", "Null", "NULL"])
+_BOOLS = {"true": True, "True": True, "TRUE": True,
+          "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_INT_OTHER = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_SPECIAL_FLOATS = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
+                   "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
+                   "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
+                   ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan")}
+# First characters a non-string plain scalar can start with: most values skip
+# the regular expressions entirely.
+_MAYBE_TYPED = frozenset("~nNtTfF0123456789+-.")
+
+
+def resolve_plain(value: str) -> Any:
+    """Type of a plain (unquoted) scalar under the YAML 1.2 core schema."""
+    if value == "":
+        return None
+    if value[0] not in _MAYBE_TYPED:
+        return value
+    if value in _NULLS:
+        return None
+    if value in _BOOLS:
+        return _BOOLS[value]
+    if _INT.match(value):
+        return int(value)
+    if _INT_OTHER.match(value):
+        return int(value, 0)
+    if _FLOAT.match(value):
+        return float(value)
+    if value in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[value]
+    return value
+
+
+def load_yaml(text: str, filename: str) -> Any:
+    """Parse one YAML document; raise YamlError naming the file and line."""
+    try:
+        return _build(text, filename)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        what = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise YamlError(Problem(filename, line, "", f"YAML syntax error: {what}",
+                                "valid YAML")) from None
+
+
+def _fail(filename: str, event: Any, message: str, expected: Optional[str] = None) -> None:
+    raise YamlError(Problem(filename, event.start_mark.line + 1, "", message, expected))
+
+
+def _build(text: str, filename: str) -> Any:
+    # Each frame is [container, pending_key, pending_key_line]; a mapping frame
+    # alternates between waiting for a key and waiting for its value.
+    stack: List[list] = []
+    roots: List[Any] = []
+    documents = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            if event.tag is not None and event.tag != "!":
+                _fail(filename, event, f"YAML tag {event.tag!r} is not allowed",
+                      "plain values")
+            if event.anchor is not None:
+                _fail(filename, event, "YAML anchors (&) are not allowed",
+                      "each value written out in full")
+            # implicit[0] is true for plain (unquoted) scalars only.
+            if event.implicit[0]:
+                value: Any = resolve_plain(event.value)
+            else:
+                value = event.value
+            _add(stack, roots, value, event, filename)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if event.tag is not None and not event.implicit:
+                _fail(filename, event, f"YAML tag {event.tag!r} is not allowed",
+                      "plain values")
+            if event.anchor is not None:
+                _fail(filename, event, "YAML anchors (&) are not allowed",
+                      "each value written out in full")
+            if len(stack) >= MAX_DEPTH:
+                _fail(filename, event, f"nested more than {MAX_DEPTH} levels deep",
+                      "records a few levels deep")
+            line = event.start_mark.line + 1
+            if kind is yaml.MappingStartEvent:
+                container: Any = Mapping()
+                container.key_lines = {}
+            else:
+                container = Sequence()
+                container.item_lines = []
+            container.line = line
+            _add(stack, roots, container, event, filename)
+            stack.append([container, _NO_KEY, 0])
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            stack.pop()
+        elif kind is yaml.AliasEvent:
+            _fail(filename, event, "YAML aliases (*) are not allowed",
+                  "each value written out in full")
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                _fail(filename, event, "more than one YAML document (---) in a file",
+                      "one document per file")
+    return roots[0] if roots else None
+
+
+class _NoKey:
+    pass
+
+
+_NO_KEY = _NoKey()
+
+
+def _add(stack: List[list], roots: List[Any], value: Any, event: Any,
+         filename: str) -> None:
+    if not stack:
+        roots.append(value)
+        return
+    frame = stack[-1]
+    container = frame[0]
+    line = event.start_mark.line + 1
+    if type(container) is Sequence:
+        container.append(value)
+        container.item_lines.append(line)
+        return
+    if frame[1] is _NO_KEY:
+        if isinstance(value, (Mapping, Sequence)):
+            _fail(filename, event, "a mapping key must be plain text",
+                  "key: value")
+        # Keys are always text: "2015:" is the key "2015", not the number.
+        key = event.value
+        if key in container:
+            _fail(filename, event,
+                  f"duplicate key {key!r} (first on line {container.key_lines[key]})",
+                  "each key once per mapping")
+        frame[1] = key
+        frame[2] = line
+    else:
+        key = frame[1]
+        container[key] = value
+        container.key_lines[key] = frame[2]
+        frame[1] = _NO_KEY
+
+
+def read_yaml_file(path: str, display_name: str) -> Tuple[Any, str]:
+    """Read and parse a file; returns (document, text). Raises YamlError."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as error:
+        raise YamlError(Problem(display_name, 1, "", f"cannot read file: {error.strerror}",
+                                "a readable file")) from None
+    text = decode_utf8(raw, display_name)
+    return load_yaml(text, display_name), text
+
+
+def decode_utf8(raw: bytes, display_name: str) -> str:
+    """Decode UTF-8 (a leading BOM is dropped); raise YamlError at the bad byte's line."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise YamlError(Problem(display_name, line, "",
+                                f"not valid UTF-8 (byte {error.start})",
+                                "UTF-8 text")) from None
+    return text[1:] if text.startswith("\ufeff") else text

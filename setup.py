@@ -1,0 +1,46 @@
+from setuptools import setup
+
+VERSION = "0.1.0"
+
+
+def get_long_description():
+    with open("README.md", encoding="utf8") as fp:
+        return fp.read()
+
+
+setup(
+    name="datasette-heritage",
+    description="A tracker of damage to cultural heritage, published with Datasette",
+    long_description=get_long_description(),
+    long_description_content_type="text/markdown",
+    version=VERSION,
+    license="Apache License, Version 2.0",
+    packages=["datasette_heritage"],
+    package_data={
+        "datasette_heritage": ["schemas/*.json", "templates/*.html", "static/*"],
+    },
+    entry_points={
+        "datasette": ["heritage = datasette_heritage"],
+        "console_scripts": ["datasette-heritage = datasette_heritage.cli:cli"],
+    },
+    install_requires=[
+        "datasette>=0.65.3,<1.0",
+        "sqlite-utils>=3.35",
+        "pyyaml>=6.0",
+        "click>=8.0",
+        "jsonschema>=4.18",
+        "edtf>=5.0",
+        "datasette-cluster-map>=0.18",
+        "datasette-leaflet>=0.2.2",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            "pytest-asyncio>=0.23",
+            "playwright>=1.40",
+            "hypothesis>=6",
+            "geojson>=3",
+        ]
+    },
+    python_requires=">=3.9",
+)
