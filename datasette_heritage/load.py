@@ -67,6 +67,10 @@ class RecordLoader:
         self.ranks: Dict[int, str] = {}
         # id -> (file, line) of its first definition, per record type
         self.seen: Dict[str, Dict[str, Tuple[str, int]]] = {t: {} for t, _ in FOLDERS}
+        # Record types with a file that could not be read: references to them
+        # are not reported, since the missing ids are most likely in that file.
+        self.unreadable: Set[str] = set()
+        self.site_ids: Set[str] = set()
         self.monument_sites: Dict[str, str] = {}
         self.source_texts: Dict[str, Optional[str]] = {}
 
@@ -112,6 +116,7 @@ class RecordLoader:
             document, _ = read_yaml_file(str(path), display)
         except YamlError as error:
             self.problems.problems.append(error.problem)
+            self.unreadable.add(record_type)
             return
         if document is None:
             return
@@ -129,6 +134,10 @@ class RecordLoader:
             errors = validate_record(record_type, record, display)
             if errors:
                 self.problems.problems.extend(errors)
+                # Claim a valid-looking id anyway, so references to this record
+                # are not reported a second time as unknown.
+                if isinstance(record.get("id"), str):
+                    self._claim_id(record_type, record, display, namespace)
                 continue
             if self._claim_id(record_type, record, display, namespace):
                 yield display, record
@@ -146,9 +155,12 @@ class RecordLoader:
         return True
 
     def _check_ref(self, display: str, record: Any, path: List[Any], value: Any,
-                   known: Any, what: str, where: str) -> bool:
+                   known: Any, what: str, where: str, ref_type: str,
+                   namespace: str = "") -> bool:
         if value in known:
             return True
+        if ref_type in self.unreadable or namespace + str(value) in self.seen[ref_type]:
+            return False  # defined but broken, or maybe in an unreadable file: reported there
         guess = difflib.get_close_matches(str(value), list(known), n=1) if len(known) < 50000 else []
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
         self.problems.add(display, line_of(record, path), field_name(path),
@@ -196,6 +208,7 @@ class RecordLoader:
     def _load_site(self, path: Path) -> Rows:
         rows = []
         for display, r in self._records(path, "site"):
+            self.site_ids.add(r["id"])
             rows.append({
                 "id": r["id"], "name": r["name"],
                 "alternative_names": json.dumps(r.get("alternative_names") or [], ensure_ascii=False),
@@ -209,10 +222,11 @@ class RecordLoader:
     def _load_monument(self, path: Path) -> Rows:
         rows = []
         for display, r in self._records(path, "monument"):
-            ok = self._check_ref(display, r, ["site_id"], r["site_id"], self.seen["site"],
-                                 "site", "data/sites/")
+            ok = self._check_ref(display, r, ["site_id"], r["site_id"], self.site_ids,
+                                 "site", "data/sites/", "site")
             ok &= self._check_ref(display, r, ["type"], r["type"], self.vocab["monument_types"],
-                                  "monument type", "data/vocabularies/monument_types.yml")
+                                  "monument type", "data/vocabularies/monument_types.yml",
+                                  "vocabulary", "monument_types:")
             if not ok:
                 continue
             self.monument_sites[r["id"]] = r["site_id"]
@@ -266,10 +280,11 @@ class RecordLoader:
     def _load_event(self, path: Path) -> Rows:
         events, links, citations = [], [], []
         for display, r in self._records(path, "event"):
-            ok = self._check_ref(display, r, ["site_id"], r["site_id"], self.seen["site"],
-                                 "site", "data/sites/")
+            ok = self._check_ref(display, r, ["site_id"], r["site_id"], self.site_ids,
+                                 "site", "data/sites/", "site")
             ok &= self._check_ref(display, r, ["kind"], r["kind"], self.vocab["event_kinds"],
-                                  "event kind", "data/vocabularies/event_kinds.yml")
+                                  "event kind", "data/vocabularies/event_kinds.yml",
+                                  "vocabulary", "event_kinds:")
             date = self._date(display, r, "date")
             ok &= date is not None
             event_links = self._event_monuments(display, r)
@@ -297,7 +312,7 @@ class RecordLoader:
             path: List[Any] = ["monuments", i]
             mid = m["monument_id"]
             if not self._check_ref(display, r, path + ["monument_id"], mid, self.monument_sites,
-                                   "monument", "data/monuments/"):
+                                   "monument", "data/monuments/", "monument"):
                 ok = False
                 continue
             if mid in seen:
@@ -317,7 +332,8 @@ class RecordLoader:
                                       ("cause", "causes", "causes.yml")):
                 if m.get(key) is not None:
                     ok &= self._check_ref(display, r, path + [key], m[key], self.vocab[vocab],
-                                          key.replace("_", " "), f"data/vocabularies/{where}")
+                                          key.replace("_", " "), f"data/vocabularies/{where}",
+                                          "vocabulary", vocab + ":")
             rows.append({"event_id": r["id"], "monument_id": mid,
                          "damage_level": m.get("damage_level"), "cause": m.get("cause")})
         return rows if ok else None
@@ -329,7 +345,7 @@ class RecordLoader:
             path: List[Any] = ["citations", i]
             sid = c["source_id"]
             if not self._check_ref(display, r, path + ["source_id"], sid, self.source_texts,
-                                   "source", "data/sources/"):
+                                   "source", "data/sources/", "source"):
                 ok = False
                 continue
             text = self.source_texts[sid]

@@ -18,7 +18,7 @@ class Problem:
     expected: Optional[str] = None
 
     def __str__(self) -> str:
-        text = f"{self.file}:{self.line}: {self.field or '(record)'}: {self.message}"
+        text = f"{self.file}:{self.line}: {self.field or '(file)'}: {self.message}"
         if self.expected:
             text += f" (expected {self.expected})"
         return text

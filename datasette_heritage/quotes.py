@@ -2,7 +2,7 @@
 
 A quote matches a passage when they differ only in runs of white space, in
 straight vs typographic quotation marks and apostrophes, and in the kind of
-dash. The quote is turned into a regular expression that allows exactly
+dash; a passage begins and ends on word boundaries. The quote is turned into a regular expression that allows exactly
 those differences, so the match gives offsets into the original text
 directly, with no normalised copy of the text to map back from.
 """
@@ -28,10 +28,15 @@ _SPACE = re.compile(r"\s+")
 @lru_cache(maxsize=4096)
 def quote_pattern(quote: str) -> Pattern[str]:
     """The regular expression that matches ``quote`` up to the allowed differences."""
+    quote = quote.strip()
     parts = []
-    for chunk in _SPACE.split(quote.strip()):
+    for chunk in _SPACE.split(quote):
         parts.append("".join(_CLASSES.get(ch) or re.escape(ch) for ch in chunk))
-    return re.compile(r"\s+".join(parts))
+    # A passage starts and ends on word boundaries: "Temple of Test" is not
+    # a passage of "Temple of Tests".
+    head = r"(?<!\w)" if quote[:1].isalnum() else ""
+    tail = r"(?!\w)" if quote[-1:].isalnum() else ""
+    return re.compile(head + r"\s+".join(parts) + tail)
 
 
 def find_quote(quote: str, text: str) -> Optional[Tuple[int, int]]:
