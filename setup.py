@@ -40,6 +40,7 @@ setup(
             "playwright>=1.40",
             "hypothesis>=6",
             "geojson>=3",
+            "wheel",  # tests build a wheel to check the package data ships
         ]
     },
     python_requires=">=3.9",

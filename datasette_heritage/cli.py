@@ -11,6 +11,7 @@ from .build import BuildSummary, build as build_database, validate as validate_d
 from .load import discover_files
 from .problems import BuildError
 from .schemas import RECORD_TYPES, schema_path
+from . import serving
 
 
 @click.group()
@@ -96,6 +97,18 @@ def schemas() -> None:
         click.echo(f"{record_type}\t{schema_path(record_type)}")
 
 
+@cli.command("serve-options")
+def serve_options() -> None:
+    """Print the `datasette serve` settings for the public site.
+
+    Used by scripts/serve.sh, the Dockerfile and the publish commands, e.g.
+
+    datasette serve -i heritage.db --inspect-file heritage.inspect.json
+    -m metadata.yml $(datasette-heritage serve-options)
+    """
+    click.echo(" ".join(serving.serve_options()))
+
+
 def _print_summary(summary: BuildSummary, db_path: Path) -> None:
     click.echo(f"Built {db_path} from {summary.files} files in {summary.seconds:.2f}s")
     width = max(len(t) for t in summary.tables)
@@ -103,3 +116,7 @@ def _print_summary(summary: BuildSummary, db_path: Path) -> None:
         click.echo(f"  {table:<{width}}  {count:>9,}")
     click.echo(f"  citations verified against source text: {summary.citations_verified:,}; "
                f"unverified (no text): {summary.citations_unverified:,}")
+
+
+if __name__ == "__main__":
+    cli()

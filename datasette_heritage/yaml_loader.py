@@ -215,6 +215,6 @@ def decode_utf8(raw: bytes, display_name: str) -> str:
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise YamlError(Problem(display_name, line, "",
-                                f"not valid UTF-8 (byte {error.start})",
+                                f"not valid UTF-8 (byte {error.start + 1} of the file)",
                                 "UTF-8 text")) from None
     return text[1:] if text.startswith("\ufeff") else text

@@ -1,0 +1,112 @@
+"""The build is atomic: a failure leaves the previous database byte-identical."""
+import os
+import shutil
+import sqlite3
+
+import pytest
+
+from datasette_heritage import build as build_module
+from datasette_heritage.build import build, remove_stale_temp_files, validate
+from datasette_heritage.problems import BuildError
+
+from .conftest import FIXTURE_DATA
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, path)
+    return path
+
+
+def test_build_summary(data, tmp_path):
+    summary = build(data, tmp_path / "h.db")
+    assert summary.tables["events"] == 3 and summary.tables["citations"] == 6
+    assert (summary.citations_verified, summary.citations_unverified) == (5, 1)
+    assert summary.files == 10
+
+
+def test_rebuild_replaces_the_database(data, tmp_path):
+    target = tmp_path / "h.db"
+    build(data, target)
+    (data / "events" / "2016.yml").unlink()
+    build(data, target)
+    assert sqlite3.connect(target).execute("SELECT count(*) FROM events").fetchone() == (2,)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "h.db"]
+
+
+def test_failure_while_finishing_leaves_previous_database(data, tmp_path, monkeypatch):
+    target = tmp_path / "h.db"
+    build(data, target)
+    before = target.read_bytes()
+
+    def broken_finish(db):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(build_module.database, "finish", broken_finish)
+    with pytest.raises(RuntimeError):
+        build(data, target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "h.db"]
+
+
+def test_failed_check_is_a_build_error(data, tmp_path, monkeypatch):
+    target = tmp_path / "h.db"
+    monkeypatch.setattr(build_module.database, "check", lambda db, rows: ["events: 1 rows written, 3 loaded"])
+    with pytest.raises(BuildError) as info:
+        build(data, target)
+    assert "database check failed: events: 1 rows written, 3 loaded" in info.value.report()
+    assert not target.exists()
+
+
+def test_stale_temporary_files_of_dead_builds_are_removed(data, tmp_path):
+    target = tmp_path / "h.db"
+    dead = tmp_path / ".h.db.999999999.building"
+    dead.write_bytes(b"half a database")
+    other = tmp_path / ".other.db.999999999.building"
+    other.write_bytes(b"someone else's")
+    build(data, target)
+    assert not dead.exists()
+    assert other.exists()
+
+
+def test_temporary_file_of_a_live_build_is_kept(tmp_path):
+    target = tmp_path / "h.db"
+    live = tmp_path / f".h.db.{os.getppid()}.building"
+    live.write_bytes(b"in progress")
+    remove_stale_temp_files(target)
+    assert live.exists()
+
+
+def test_target_folder_must_exist(data, tmp_path):
+    with pytest.raises(BuildError) as info:
+        build(data, tmp_path / "missing" / "h.db")
+    assert "no folder" in str(info.value.problems[0])
+
+
+def test_missing_data_dir(tmp_path):
+    with pytest.raises(BuildError) as info:
+        validate(tmp_path / "nope")
+    assert str(info.value.problems[0]).endswith("no such directory (expected a data directory "
+                                                "with sites/, monuments/, sources/, events/)")
+
+
+def test_missing_vocabulary_file(data):
+    (data / "vocabularies" / "causes.yml").unlink()
+    with pytest.raises(BuildError) as info:
+        validate(data)
+    messages = [str(p) for p in info.value.problems]
+    assert messages[0].endswith("vocabularies/causes.yml:1: (file): vocabulary file is missing "
+                                "(expected a list of causes terms)")
+
+
+def test_problems_are_all_reported_and_capped(data):
+    lines = "".join(f"- id: bad-{i}\n  name: Bad\n" for i in range(80))
+    (data / "sites" / "bad.yml").write_text(lines)
+    with pytest.raises(BuildError) as info:
+        validate(data)
+    assert len(info.value.problems) == 80
+    report = info.value.report().splitlines()
+    assert len(report) == 52
+    assert report[-2] == "... and 30 more problem(s) not shown"
+    assert report[-1] == "80 problem(s) found; nothing was written"
