@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from datasette_heritage.build import build
+from datasette_heritage.serving import serve_args
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"
@@ -85,26 +86,43 @@ def free_port() -> int:
 
 
 def start_server(db_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    """Serve db_path as the README does (immutable, metadata.yml); returns (process, URL)."""
+    """Serve db_path as the README does (immutable with an inspect file,
+    metadata.yml, the public-site settings of datasette_heritage.serving);
+    returns (process, URL). ``extra`` options come last and win."""
     port = free_port()
-    args = [sys.executable, "-m", "datasette", "serve", "-i", str(db_path),
-            "-p", str(port), "-h", "127.0.0.1", *extra]
-    if METADATA.exists():
-        args += ["-m", str(METADATA)]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    inspect_file = db_path.with_name(db_path.name + ".inspect.json")
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db_path),
+                    "--inspect-file", str(inspect_file)], check=True)
+    metadata = METADATA if METADATA.exists() else None
+    args = [sys.executable, "-m", "datasette",
+            *serve_args(db_path, inspect_file, metadata, port=port), *extra]
+    # The server logs every request: a file, not a pipe nobody reads, so a
+    # long session cannot fill the pipe and stall the server.
+    log_path = db_path.with_name(f"{db_path.name}.{port}.server.log")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
+    wait_until_serving(process, url, log_path)
+    return process, url
+
+
+def wait_until_serving(process: subprocess.Popen, url: str, log_path: Path,
+                       timeout: float = 30) -> None:
+    """Wait for a server started in the background to answer; on failure,
+    stop it and raise with its output."""
+    deadline = time.time() + timeout
     while time.time() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace")
-            raise RuntimeError(f"datasette exited early:\n{output}")
+            output = log_path.read_text(errors="replace")
+            raise RuntimeError(f"server exited early:\n{output}")
         try:
             if httpx.get(url + "/-/versions.json", timeout=1).status_code == 200:
-                return process, url
+                return
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("datasette did not start in 30 s")
+    raise RuntimeError(f"server did not start in {timeout:.0f} s:\n"
+                       + log_path.read_text(errors="replace"))
 
 
 @pytest.fixture(scope="session")
