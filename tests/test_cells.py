@@ -1,0 +1,187 @@
+"""How Datasette's own table, row and query pages show heritage cells
+(render_cell): badges, links, quote links, escaping, and the label cache."""
+from __future__ import annotations
+
+import html
+import json
+import re
+import sqlite3
+from typing import Any, Dict, List
+from urllib.parse import quote_plus
+
+from datasette.app import Datasette
+
+from datasette_heritage import urls
+from tests.datasette_client import (  # noqa: F401 (fixtures)
+    HOSTILE, datasette_for, fixture_site, hostile_db, real_site)
+
+
+async def page(ds, path: str) -> str:
+    response = await ds.client.get(path)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+async def rows_of(ds, path: str) -> List[Dict[str, Any]]:
+    base, _, query = path.partition("?")
+    response = await ds.client.get(f"{base}.json?{query}&_shape=array&_size=max")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def cells(text: str, column: str) -> List[str]:
+    return re.findall(rf'<td class="col-{column} [^"]*">(.*?)</td>', text, re.S)
+
+
+async def test_vocabulary_terms_are_labelled_badges(fixture_site):
+    kinds = {r["id"]: r for r in await rows_of(fixture_site, "/fixture/event_kinds")}
+    events = await rows_of(fixture_site, "/fixture/events")
+    text = await page(fixture_site, "/fixture/events?_size=max")
+    shown = cells(text, "kind")
+    assert len(shown) == len(events)
+    for cell, event in zip(shown, events):
+        term = kinds[event["kind"]]
+        assert "heritage-badge" in cell
+        assert f">{html.escape(term['label'], quote=False)}</a>" in cell
+        assert f'title="{html.escape(term["description"])}"' in cell
+        # Still the foreign key's link to the term's row.
+        assert f'href="/fixture/event_kinds/{event["kind"]}"' in cell
+
+
+async def test_damage_levels_and_citation_terms_on_a_view(fixture_site):
+    levels = {r["id"]: r["label"] for r in await rows_of(fixture_site, "/fixture/damage_levels")}
+    rows = await rows_of(fixture_site, "/fixture/citation_details")
+    text = await page(fixture_site, "/fixture/citation_details?_size=max")
+    for cell, row in zip(cells(text, "damage_level"), rows):
+        if row["damage_level"]:
+            assert f">{levels[row['damage_level']]}</span>" in cell
+    for cell, row in zip(cells(text, "stance"), rows):
+        assert f'data-term="{row["stance"]}"' in cell
+    for cell, row in zip(cells(text, "identification"), rows):
+        assert f'heritage-badge-identification-{row["identification"]}' in cell
+
+
+async def test_quotes_link_to_their_highlighted_passage(fixture_site):
+    ds = fixture_site
+    citations = await rows_of(ds, "/fixture/citations")
+    text = await page(ds, "/fixture/citations?_size=max")
+    for citation in citations:
+        href = urls.citation_url(ds, citation["source_id"], citation["id"])
+        assert f'href="{html.escape(href)}"' in text
+    # Also in a query that returns a citation's id and source.
+    sql = "select id as citation_id, source_id, quote from citations"
+    text = await page(ds, "/fixture?sql=" + quote_plus(sql))
+    first = citations[0]
+    assert html.escape(urls.citation_url(ds, first["source_id"], first["id"])) in text
+
+
+async def test_urls_are_links_with_nofollow(fixture_site):
+    sources = await rows_of(fixture_site, "/fixture/sources")
+    text = await page(fixture_site, "/fixture/sources")
+    with_url = [s for s in sources if s["url"]]
+    assert with_url
+    for source in with_url:
+        assert f'<a href="{source["url"]}" rel="nofollow noopener">' in text
+
+
+async def test_record_ids_link_to_row_and_heritage_page(fixture_site):
+    ds = fixture_site
+    rows = await rows_of(ds, "/fixture/citation_details")
+    text = await page(ds, "/fixture/citation_details?_size=max")
+    for row in rows:
+        assert f'href="/fixture/events/{row["event_id"]}"' in text
+        assert f'href="{urls.event_url(ds, row["event_id"])}"' in text
+        assert f'href="{urls.source_url(ds, row["source_id"])}"' in text
+    # A monument's row page links its id to the monument's page.
+    monument = (await rows_of(ds, "/fixture/monuments"))[0]
+    row_page = await page(ds, f"/fixture/monuments/{monument['id']}")
+    assert f'href="{urls.monument_url(ds, monument["id"])}"' in row_page
+
+
+async def test_table_pages_link_names_to_heritage_pages(fixture_site):
+    ds = fixture_site
+    for table, column, url_for in (("monuments", "name", urls.monument_url),
+                                   ("events", "title", urls.event_url),
+                                   ("sources", "title", urls.source_url)):
+        rows = await rows_of(ds, f"/fixture/{table}")
+        text = await page(ds, f"/fixture/{table}?_size=max")
+        for cell, row in zip(cells(text, column), rows):
+            assert f'href="{url_for(ds, row["id"])}"' in cell
+            assert html.escape(row[column], quote=False) in cell
+        # Datasette's own row link stays.
+        assert f'href="/fixture/{table}/{rows[0]["id"]}"' in text
+
+
+async def test_other_databases_are_left_alone(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("create table things (id integer primary key, kind text, quote text, "
+                 "url text, name text)")
+    conn.execute("insert into things values (1, 'damage', 'a quote', "
+                 "'https://example.org/', 'A thing')")
+    conn.commit()
+    conn.close()
+    ds = Datasette([str(path)])
+    text = await page(ds, "/other/things")
+    assert "heritage-" not in text
+    assert "/-/heritage" not in text
+    assert '<a href="https://example.org/">' in text  # Datasette's own URL link
+
+
+def hostile_cells(text: str) -> str:
+    """The rows table of a page (the page's own scripts are Datasette's)."""
+    start = text.index('<table class="rows-and-columns"')
+    return text[start:text.index("</table>", start)]
+
+
+async def test_untrusted_text_is_escaped_everywhere(hostile_db):
+    ds = datasette_for(hostile_db)
+    escaped = html.escape(HOSTILE, quote=False)
+    for path in ("/heritage/monuments", "/heritage/sources", "/heritage/citations",
+                 "/heritage/citation_details", "/heritage/event_monuments",
+                 "/heritage/monuments/test-castle", "/heritage/inferred_identifications"):
+        text = await page(ds, path + ("" if "/test-castle" in path else "?_size=max"))
+        assert HOSTILE not in text and "<img src=x" not in text, path
+        table = hostile_cells(text)
+        assert "<script" not in table, path
+        assert "<img" not in table, path
+        assert escaped in table or "&lt;script&gt;" in table, path
+    # The URL cannot break out of its attribute.
+    sources = hostile_cells(await page(ds, "/heritage/sources"))
+    assert 'href="https://example.org/a&#34;&gt;&lt;script&gt;' in sources
+    # A vocabulary label with markup is escaped inside its badge.
+    damage = hostile_cells(await page(ds, "/heritage/event_monuments"))
+    assert "Explosion &lt;img src=x onerror=alert(1)&gt;" in damage
+
+
+def traced_sql(text: str) -> List[str]:
+    trace = re.search(r"<pre>(\{.*\})</pre>", text, re.S)
+    assert trace, "no trace on the page"
+    return [t["sql"] for t in json.loads(html.unescape(trace.group(1)))["traces"]]
+
+
+async def test_vocabulary_labels_are_read_once_per_database(fixture_db):
+    ds = Datasette(immutables=[str(fixture_db)], settings={"trace_debug": True})
+    vocabulary_sql = re.compile(r"from \[(damage_levels|causes|event_kinds|monument_types)\]")
+    first = traced_sql(await page(ds, "/fixture/event_monuments?_trace=1"))
+    assert 0 < sum(bool(vocabulary_sql.search(sql)) for sql in first) <= 4
+    for path in ("/fixture/event_monuments?_trace=1", "/fixture/events?_trace=1",
+                 "/fixture/monuments?_trace=1"):
+        again = traced_sql(await page(ds, path))
+        assert not [sql for sql in again if vocabulary_sql.search(sql)], path
+
+
+async def test_real_data_badges_and_quote_links(real_site):
+    ds = real_site
+    levels = {r["id"]: r["label"] for r in await rows_of(ds, "/heritage/damage_levels")}
+    rows = await rows_of(ds, "/heritage/monuments")
+    text = await page(ds, "/heritage/monuments?_size=max")
+    damaged = [r for r in rows if r["condition"]]
+    assert damaged, "the real dataset has no damaged monument"
+    for cell, row in zip(cells(text, "condition"), rows):
+        if row["condition"]:
+            assert f">{html.escape(levels[row['condition']], quote=False)}</a>" in cell
+    citations = await rows_of(ds, "/heritage/citations?_size=20")
+    text = await page(ds, "/heritage/citations")
+    for citation in citations[:20]:
+        assert html.escape(urls.citation_url(ds, citation["source_id"], citation["id"])) in text

@@ -1,0 +1,321 @@
+"""The custom facets (severity, year, corroboration) through Datasette's test
+client: order, counts against the rows themselves, and clicks that filter."""
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from typing import Any, Dict, List
+
+import pytest
+
+from datasette_heritage.build import build
+from tests.datasette_client import (  # noqa: F401 (fixtures)
+    FIXTURE_DATA, datasette_for, fixture_site, local, real_site)
+
+# Events that make the count order differ from the severity order (two
+# monuments severely or possibly damaged, one destroyed), a date spanning
+# three years, and an event three distinct sources support.
+SKEW_EVENTS = """
+- id: castle-shelled
+  kind: damage
+  title: Castle shelled
+  date: 2014/2016
+  site_id: testopolis
+  monuments:
+    - {monument_id: test-castle, damage_level: severely-damaged, cause: breaking-smashing}
+  citations:
+    - {source_id: wire-report, quote: blew up the Test Arch, claimant: Reuters/AP,
+       stance: supports, identification: explicit}
+    - {source_id: url-only, quote: The castle was shelled., claimant: Example News,
+       stance: supports, identification: explicit}
+    - {source_id: third-report, quote: Shells hit the castle., claimant: Third Agency,
+       stance: supports, identification: explicit}
+- id: arch-looted
+  kind: damage
+  title: Arch looted
+  date: 2017-03?
+  site_id: testopolis
+  monuments:
+    - {monument_id: test-arch, damage_level: possibly-damaged, cause: breaking-smashing}
+    - {monument_id: test-castle, damage_level: possibly-damaged}
+  citations:
+    - {source_id: url-only, quote: The arch may have been looted., claimant: Example News,
+       stance: supports, identification: explicit}
+"""
+THIRD_SOURCE = """
+- id: third-report
+  title: A third report
+  publisher: Third Agency
+  published: 2016
+  url: https://example.org/third
+  language: en
+"""
+
+
+@pytest.fixture(scope="session")
+def skewed_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("skewed")
+    data = root / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    (data / "events" / "skew.yml").write_text(SKEW_EVENTS, encoding="utf-8")
+    (data / "sources" / "third.yml").write_text(THIRD_SOURCE, encoding="utf-8")
+    path = root / "heritage.db"
+    build(data, path)
+    return datasette_for(path)
+
+
+async def get_json(ds, path: str) -> Dict[str, Any]:
+    """A table page as JSON (rows as objects, all of them)."""
+    base, _, query = path.partition("?")
+    response = await ds.client.get(f"{base}.json?{query}&_shape=objects&_size=max")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def facet(data: Dict[str, Any], name: str, type_: str) -> Dict[str, Any]:
+    found = [f for f in data["facet_results"].values()
+             if f["name"] == name and f["type"] == type_]
+    assert len(found) == 1, list(data["facet_results"])
+    return found[0]
+
+
+def by_label(info: Dict[str, Any], label: str) -> Dict[str, Any]:
+    return next(v for v in info["results"] if v["label"] == label)
+
+
+async def follow(ds, toggle_url: str) -> Dict[str, Any]:
+    """Click a facet value: its link keeps the page's .json, _shape and _size."""
+    response = await ds.client.get(local(toggle_url))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def vocabulary(ds, db: str) -> Dict[str, Dict[str, Any]]:
+    rows = (await get_json(ds, f"/{db}/damage_levels"))["rows"]
+    return {r["id"]: r for r in rows}
+
+
+# Severity
+
+async def test_severity_orders_by_rank_not_count(skewed_site):
+    data = await get_json(skewed_site, "/heritage/event_monuments?_facet_severity=damage_level")
+    info = facet(data, "damage_level", "severity")
+    levels = await vocabulary(skewed_site, "heritage")
+    ranked = [v for v in info["results"] if v["value"] is not None]
+    assert [v["rank"] for v in ranked] == sorted(levels[v["value"]]["rank"] for v in ranked)
+    assert [v["label"] for v in ranked] == [levels[v["value"]]["label"] for v in ranked]
+    # The data is built so that count order would differ: the order is not by count.
+    counts = [v["count"] for v in ranked]
+    assert counts != sorted(counts, reverse=True)
+    # Counts agree with the rows; rows with no level come last, as "not recorded".
+    expected = Counter(r["damage_level"] for r in data["rows"])
+    assert {v["value"]: v["count"] for v in info["results"]} == dict(expected)
+    assert info["results"][-1]["value"] is None
+    assert info["results"][-1]["label"] == "not recorded"
+
+
+async def test_severity_click_filters_and_toggles_back(skewed_site):
+    data = await get_json(skewed_site, "/heritage/event_monuments?_facet_severity=damage_level")
+    value = by_label(facet(data, "damage_level", "severity"), "Severely damaged")
+    assert not value["selected"]
+    filtered = await follow(skewed_site, value["toggle_url"])
+    assert filtered["rows"]
+    assert {r["damage_level"] for r in filtered["rows"]} == {"severely-damaged"}
+    assert len(filtered["rows"]) == value["count"]
+    selected = by_label(facet(filtered, "damage_level", "severity"), "Severely damaged")
+    assert selected["selected"]
+    # Choosing another level replaces the filter rather than adding to it.
+    other = by_label(facet(data, "damage_level", "severity"), "Destroyed")
+    assert "damage_level=severely-damaged" not in local(other["toggle_url"])
+    unfiltered = await follow(skewed_site, selected["toggle_url"])
+    assert len(unfiltered["rows"]) == len(data["rows"])
+
+
+async def test_severity_not_recorded_filters_nulls(fixture_site):
+    data = await get_json(fixture_site, "/fixture/monuments")
+    info = facet(data, "condition", "severity")  # a default facet from metadata.yml
+    assert info["hideable"] is False
+    missing = by_label(info, "not recorded")
+    filtered = await follow(fixture_site, missing["toggle_url"])
+    assert filtered["rows"] and all(r["condition"] is None for r in filtered["rows"])
+    assert len(filtered["rows"]) == missing["count"]
+
+
+async def test_severity_respects_current_filters(fixture_site):
+    data = await get_json(fixture_site, "/fixture/monuments?type=temple")
+    info = facet(data, "condition", "severity")
+    assert sum(v["count"] for v in info["results"]) == len(data["rows"])
+    assert {v["value"] for v in info["results"]} == {r["condition"] for r in data["rows"]}
+
+
+async def test_severity_uses_the_columns_vocabulary(skewed_site):
+    data = await get_json(skewed_site, "/heritage/event_monuments?_facet_severity=cause")
+    info = facet(data, "cause", "severity")
+    causes = {r["id"]: r for r in (await get_json(skewed_site, "/heritage/causes"))["rows"]}
+    ranked = [v for v in info["results"] if v["value"] is not None]
+    assert len(ranked) >= 2
+    assert [v["rank"] for v in ranked] == sorted(causes[v["value"]]["rank"] for v in ranked)
+    assert all(v["label"] == causes[v["value"]]["label"] for v in ranked)
+
+
+async def test_severity_shows_labels_in_order_on_the_html_page(skewed_site):
+    response = await skewed_site.client.get(
+        "/heritage/event_monuments?_facet_severity=damage_level&damage_level=destroyed")
+    html = response.text
+    block = html[html.index('data-column="damage_level"'):]
+    block = block[:block.index("</ul>")]
+    assert "(severity)" in block
+    # The selected level shows with its cross to clear it, as Datasette's own do.
+    assert "Destroyed &middot;" in block and 'class="cross"' in block
+
+
+async def test_severity_on_a_view(skewed_site):
+    data = await get_json(skewed_site, "/heritage/monument_damage")
+    info = facet(data, "damage_level", "severity")  # from metadata.yml
+    ranks = [v["rank"] for v in info["results"] if v["rank"] is not None]
+    assert ranks == sorted(ranks) and len(ranks) >= 2
+
+
+# Year
+
+def years_of(row: Dict[str, Any], start: str, end: str) -> List[int]:
+    if row[start] is None or row[end] is None:
+        return []
+    return list(range(int(row[start][:4]), int(row[end][:4]) + 1))
+
+
+def overlaps(row: Dict[str, Any], year: int) -> bool:
+    return row["date_start"] is not None and row["date_end"] is not None and \
+        row["date_start"] <= f"{year}-12-31" and row["date_end"] >= f"{year}-01-01"
+
+
+async def test_year_counts_an_interval_in_every_year_it_spans(skewed_site):
+    data = await get_json(skewed_site, "/heritage/events?_facet_year=date")
+    info = facet(data, "date", "year")
+    expected = Counter(y for row in data["rows"] for y in years_of(row, "date_start", "date_end"))
+    assert {v["value"]: v["count"] for v in info["results"]} == dict(expected)
+    # 2014/2016 spans 2015: that year counts it although it neither starts nor ends there.
+    assert any(r["date"] == "2014/2016" for r in data["rows"])
+    assert by_label(info, "2015")["count"] > sum(
+        1 for r in data["rows"] if r["date_start"][:4] == "2015")
+    assert [v["value"] for v in info["results"]] == sorted(expected, reverse=True)
+
+
+async def test_year_click_filters_to_overlapping_rows(skewed_site):
+    data = await get_json(skewed_site, "/heritage/events?_facet_year=date")
+    value = by_label(facet(data, "date", "year"), "2015")
+    filtered = await follow(skewed_site, value["toggle_url"])
+    assert {r["id"] for r in filtered["rows"]} == \
+        {r["id"] for r in data["rows"] if overlaps(r, 2015)}
+    assert len(filtered["rows"]) == value["count"]
+    assert by_label(facet(filtered, "date", "year"), "2015")["selected"]
+    # Another year replaces the year filter.
+    other = by_label(facet(filtered, "date", "year"), "2016")
+    refiltered = await follow(skewed_site, other["toggle_url"])
+    assert {r["id"] for r in refiltered["rows"]} == \
+        {r["id"] for r in data["rows"] if overlaps(r, 2016)}
+
+
+async def test_year_is_a_default_events_facet_and_respects_filters(fixture_site):
+    data = await get_json(fixture_site, "/fixture/events?kind=damage")
+    info = facet(data, "date", "year")
+    expected = Counter(y for row in data["rows"] for y in years_of(row, "date_start", "date_end"))
+    assert {v["value"]: v["count"] for v in info["results"]} == dict(expected)
+    assert all(r["kind"] == "damage" for r in data["rows"])
+
+
+async def test_year_on_sources_published(skewed_site):
+    data = await get_json(skewed_site, "/heritage/sources?_facet_year=published")
+    info = facet(data, "published", "year")
+    expected = Counter(y for row in data["rows"]
+                       for y in years_of(row, "published_start", "published_end"))
+    assert {v["value"]: v["count"] for v in info["results"]} == dict(expected)
+    value = info["results"][0]
+    filtered = await follow(skewed_site, value["toggle_url"])
+    assert len(filtered["rows"]) == value["count"]
+    assert all(r["published_start"] <= f"{value['value']}-12-31" for r in filtered["rows"])
+
+
+# Datasette gathers all facets; when one fails the others are never awaited.
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+async def test_year_on_a_column_without_dates_is_a_clear_error(fixture_site):
+    response = await fixture_site.client.get("/fixture/sites.json?_facet_year=name")
+    assert response.status_code == 400
+    assert "name_start" in response.text and "name_end" in response.text
+
+
+# Corroboration
+
+async def test_corroboration_buckets_match_the_rows(skewed_site):
+    data = await get_json(skewed_site, "/heritage/events?_facet_corroboration=id")
+    info = facet(data, "id", "corroboration")
+    counts = {v["value"]: v["count"] for v in info["results"]}
+    rows = data["rows"]
+    expected = {
+        "1": sum(r["supporting_sources"] == 1 for r in rows),
+        "2": sum(r["supporting_sources"] == 2 for r in rows),
+        "3+": sum(r["supporting_sources"] >= 3 for r in rows),
+        "0": sum(r["supporting_sources"] == 0 for r in rows),
+        "contested": sum(r["contested"] == 1 for r in rows),
+    }
+    assert counts == {k: v for k, v in expected.items() if v}
+    assert counts["3+"] >= 1 and counts["contested"] >= 1
+    assert [v["value"] for v in info["results"]] == \
+        [k for k in ("1", "2", "3+", "0", "contested") if k in counts]
+
+
+@pytest.mark.parametrize("bucket,check", [
+    ("1", lambda r: r["supporting_sources"] == 1),
+    ("3+", lambda r: r["supporting_sources"] >= 3),
+    ("contested", lambda r: r["contested"] == 1),
+])
+async def test_corroboration_click_filters(skewed_site, bucket, check):
+    data = await get_json(skewed_site, "/heritage/events?_facet_corroboration=id")
+    value = next(v for v in facet(data, "id", "corroboration")["results"]
+                 if v["value"] == bucket)
+    filtered = await follow(skewed_site, value["toggle_url"])
+    assert filtered["rows"] and all(check(r) for r in filtered["rows"])
+    assert len(filtered["rows"]) == value["count"]
+    again = next(v for v in facet(filtered, "id", "corroboration")["results"]
+                 if v["value"] == bucket)
+    assert again["selected"]
+    cleared = await follow(skewed_site, again["toggle_url"])
+    assert len(cleared["rows"]) == len(data["rows"])
+
+
+# Suggestions (the site turns suggestions off; Datasette's default is on)
+
+async def test_suggestions_only_where_they_apply(fixture_db):
+    ds = datasette_for(fixture_db, metadata=False)
+
+    async def suggested(table: str):
+        data = await get_json(ds, f"/fixture/{table}")
+        return {(s["name"], s.get("type")) for s in data["suggested_facets"]}
+
+    assert {("date", "year"), ("id", "corroboration")} <= await suggested("events")
+    assert ("condition", "severity") in await suggested("monuments")
+    assert ("published", "year") in await suggested("sources")
+    ours = {"severity", "year", "corroboration"}
+    assert not {s for s in await suggested("sites") if s[1] in ours}
+
+
+# The real dataset
+
+async def test_real_data_facets_are_consistent(real_site):
+    data = await get_json(real_site, "/heritage/event_monuments?_facet_severity=damage_level")
+    assert data["rows"], "the real dataset has no event_monuments rows"
+    info = facet(data, "damage_level", "severity")
+    ranks = [v["rank"] for v in info["results"] if v["value"] is not None]
+    assert ranks == sorted(ranks)
+    assert sum(v["count"] for v in info["results"]) == len(data["rows"])
+
+    events = await get_json(real_site, "/heritage/events")
+    years = facet(events, "date", "year")
+    expected = Counter(y for row in events["rows"]
+                       for y in years_of(row, "date_start", "date_end"))
+    assert {v["value"]: v["count"] for v in years["results"]} == dict(expected)
+    corroboration = facet(events, "id", "corroboration")
+    contested = [v for v in corroboration["results"] if v["value"] == "contested"]
+    assert sum(v["count"] for v in contested) == sum(r["contested"] for r in events["rows"])
+    supported = sum(v["count"] for v in corroboration["results"] if v["value"] != "contested")
+    assert supported == len(events["rows"])

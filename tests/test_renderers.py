@@ -1,0 +1,203 @@
+"""The .geojson and .csljson output formats through Datasette's test client;
+GeoJSON checked with the geojson parser, CSL-JSON against the rows."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+from urllib.parse import quote_plus
+
+import geojson
+import pytest
+
+from datasette_heritage.renderers import csl_issued
+from tests.datasette_client import fixture_site, local, real_site  # noqa: F401 (fixtures)
+
+
+async def rows_of(ds, path: str) -> List[Dict[str, Any]]:
+    base, _, query = path.partition("?")
+    response = await ds.client.get(f"{base}.json?{query}&_shape=array&_size=max")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def get_geojson(ds, path: str) -> geojson.FeatureCollection:
+    response = await ds.client.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/geo+json")
+    collection = geojson.loads(response.text)
+    assert collection.is_valid, collection.errors()
+    assert collection["type"] == "FeatureCollection"
+    return collection
+
+
+def located(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [r for r in rows if r["latitude"] is not None and r["longitude"] is not None]
+
+
+# GeoJSON
+
+async def test_monuments_geojson_is_valid_points_in_lon_lat_order(fixture_site):
+    rows = await rows_of(fixture_site, "/fixture/monuments")
+    collection = await get_geojson(fixture_site, "/fixture/monuments.geojson?_size=max")
+    features = collection["features"]
+    assert len(features) == len(located(rows)) > 0
+    by_id = {r["id"]: r for r in rows}
+    for feature in features:
+        assert feature["geometry"]["type"] == "Point"
+        row = by_id[feature["properties"]["id"]]
+        assert feature["geometry"]["coordinates"] == [row["longitude"], row["latitude"]]
+        assert feature["id"] == row["id"]
+        # Every other column is a property; the coordinates are not repeated.
+        assert set(feature["properties"]) == set(row) - {"latitude", "longitude"}
+        assert feature["properties"]["name"] == row["name"]
+    # Rows without coordinates are left out, and the collection says how many.
+    assert collection["rows_without_coordinates"] == len(rows) - len(located(rows)) > 0
+
+
+async def test_geojson_follows_filters(fixture_site):
+    collection = await get_geojson(fixture_site, "/fixture/monuments.geojson?type=arch")
+    rows = await rows_of(fixture_site, "/fixture/monuments?type=arch")
+    assert [f["properties"]["id"] for f in collection["features"]] == \
+        [r["id"] for r in located(rows)]
+
+
+async def test_geojson_expanded_labels_become_label_properties(fixture_site):
+    collection = await get_geojson(fixture_site, "/fixture/monuments.geojson?_labels=on")
+    properties = collection["features"][0]["properties"]
+    assert isinstance(properties["type"], str)
+    assert properties["type_label"]  # the vocabulary's label, beside the id
+    assert properties["site_id_label"]
+
+
+async def test_geojson_pages_like_datasette_json(fixture_site):
+    response = await fixture_site.client.get("/fixture/monuments.geojson?_size=1")
+    assert response.status_code == 200
+    first = geojson.loads(response.text)
+    assert first.is_valid
+    assert 'rel="next"' in response.headers["link"]
+    assert first["next_url"] in response.headers["link"]
+    second = await get_geojson(fixture_site, local(first["next_url"]))
+    seen = [f["properties"]["id"] for f in first["features"] + second["features"]]
+    assert len(seen) == len(set(seen))
+
+
+async def test_geojson_for_queries_and_views(fixture_site):
+    sql = "select name, latitude, longitude from monuments where latitude is not null"
+    collection = await get_geojson(fixture_site, "/fixture.geojson?sql=" + quote_plus(sql))
+    rows = await rows_of(fixture_site, "/fixture?sql=" + quote_plus(sql))
+    assert [f["properties"]["name"] for f in collection["features"]] == [r["name"] for r in rows]
+    canned = await get_geojson(fixture_site, "/fixture/destroyed_monuments.geojson")
+    assert canned["features"]
+    assert all(f["properties"]["monument_id"] for f in canned["features"])
+    view = await get_geojson(fixture_site, "/fixture/monument_damage.geojson")
+    assert view["features"]
+
+
+async def test_geojson_offered_only_with_coordinates(fixture_site):
+    monuments = (await fixture_site.client.get("/fixture/monuments")).text
+    events = (await fixture_site.client.get("/fixture/events")).text
+    assert "/fixture/monuments.geojson" in monuments
+    assert ".geojson" not in events
+    response = await fixture_site.client.get("/fixture/events.geojson")
+    assert response.status_code == 400
+    assert "latitude and longitude" in response.json()["error"]
+
+
+# CSL-JSON
+
+PARTS = {"day": 3, "month": 2}
+
+
+async def get_csl(ds, path: str) -> List[Dict[str, Any]]:
+    response = await ds.client.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/vnd.citationstyles.csl+json")
+    items = response.json()
+    assert isinstance(items, list)
+    return items
+
+
+def check_item(item: Dict[str, Any], source: Dict[str, Any]) -> None:
+    """What a reference manager reads, against the source row."""
+    assert item["id"] == source["id"]
+    assert item["type"] in ("article-newspaper", "article")
+    assert item["title"] == source["title"]
+    assert item.get("container-title") == (source["publisher"] or None)
+    assert item.get("URL") == source["url"]
+    assert item["language"] == source["language"]
+    if source["published"] is None:
+        assert "issued" not in item
+    else:
+        issued = item["issued"]
+        parts = issued["date-parts"]
+        first = parts[0]
+        # As precise as the EDTF date, no more.
+        assert len(first) == PARTS.get(source["published_precision"], 1)
+        assert first == [int(p) for p in source["published_start"].split("-")][:len(first)]
+        assert issued.get("circa", False) == any(q in source["published"] for q in "?~%")
+    if source["credit"]:
+        # An agency is not an author; it is kept in the note.
+        assert "author" not in item
+        assert f"Credit: {source['credit']}" in item["note"]
+
+
+async def test_sources_csljson(fixture_site):
+    sources = await rows_of(fixture_site, "/fixture/sources")
+    items = await get_csl(fixture_site, "/fixture/sources.csljson?_size=max")
+    assert [i["id"] for i in items] == [s["id"] for s in sources]
+    for item, source in zip(items, sources):
+        check_item(item, source)
+    uncertain = next(i for i in items if i["id"] == "wire-report")
+    assert uncertain["issued"] == {"date-parts": [[2016, 12, 11]], "circa": True}
+    assert uncertain["type"] == "article-newspaper"
+    # Why the date is what it is travels with it.
+    assert "on Sunday" in uncertain["note"]
+
+
+async def test_csljson_from_a_view_lists_each_source_once(fixture_site):
+    rows = await rows_of(fixture_site, "/fixture/citation_details")
+    items = await get_csl(fixture_site, "/fixture/citation_details.csljson?_size=max")
+    assert sorted(i["id"] for i in items) == sorted({r["source_id"] for r in rows})
+    assert all(i["title"] for i in items)
+
+
+async def test_csljson_offered_only_for_sources(fixture_site):
+    assert "/fixture/sources.csljson" in (await fixture_site.client.get("/fixture/sources")).text
+    assert ".csljson" not in (await fixture_site.client.get("/fixture/monuments")).text
+    response = await fixture_site.client.get("/fixture/monuments.csljson")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("edtf,expected", [
+    ("2015-08-30", {"date-parts": [[2015, 8, 30]]}),
+    ("2015-08", {"date-parts": [[2015, 8]]}),
+    ("2015", {"date-parts": [[2015]]}),
+    ("2015-08~", {"date-parts": [[2015, 8]], "circa": True}),
+    ("2015-05/2016-03", {"date-parts": [[2015, 5], [2016, 3]]}),
+    ("2015-21", {"date-parts": [[2015]]}),  # a season: the year is all CSL parts can say
+    ("201X", {"date-parts": [[2010], [2019]]}),  # a decade
+    ("2015/..", {"literal": "2015/.."}),
+    ("not a date", {"literal": "not a date"}),
+    (None, None),
+])
+def test_csl_issued_honours_edtf_precision(edtf, expected):
+    assert csl_issued(edtf) == expected
+
+
+# The real dataset
+
+async def test_real_monuments_and_sites_geojson(real_site):
+    for table in ("monuments", "sites"):
+        rows = await rows_of(real_site, f"/heritage/{table}")
+        collection = await get_geojson(real_site, f"/heritage/{table}.geojson?_size=max")
+        assert len(collection["features"]) == len(located(rows)) > 0
+        for feature in collection["features"]:
+            longitude, latitude = feature["geometry"]["coordinates"]
+            assert -180 <= longitude <= 180 and -90 <= latitude <= 90
+
+
+async def test_real_sources_csljson(real_site):
+    sources = await rows_of(real_site, "/heritage/sources")
+    items = await get_csl(real_site, "/heritage/sources.csljson?_size=max")
+    assert len(items) == len(sources) > 0
+    for item, source in zip(items, sources):
+        check_item(item, source)
