@@ -17,7 +17,8 @@ setup(
     license="Apache License, Version 2.0",
     packages=["datasette_heritage"],
     package_data={
-        "datasette_heritage": ["schemas/*.json", "templates/*.html", "static/*"],
+        "datasette_heritage": ["schemas/*.json", "templates/*.html",
+                               "templates/heritage/*.html", "static/*"],
     },
     entry_points={
         "datasette": ["heritage = datasette_heritage"],

@@ -6,7 +6,7 @@ named for its job.
 
 from datasette import hookimpl
 
-from . import cells, facets, renderers
+from . import cells, datasette_links, facets, pages, renderers
 
 
 @hookimpl
@@ -22,3 +22,18 @@ def register_output_renderer(datasette):
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     return cells.render_cell(datasette, database, row, value, column, table)
+
+
+@hookimpl
+def register_routes(datasette):
+    return pages.routes()
+
+
+@hookimpl
+def table_actions(datasette, database, table, request):
+    return datasette_links.table_actions(datasette, database, table, request)
+
+
+@hookimpl
+def extra_template_vars(datasette, database, table, view_name, request):
+    return datasette_links.row_link_vars(datasette, database, table, view_name, request)

@@ -5,6 +5,7 @@ passage is the ``citation-<id>`` anchor on its source's page.
 """
 from __future__ import annotations
 
+from typing import Any, Mapping, Optional
 from urllib.parse import quote
 
 BASE = "/-/heritage"
@@ -41,3 +42,28 @@ def citation_anchor(citation_id: str) -> str:
 def citation_url(datasette, source_id: str, citation_id: str) -> str:
     """The source page, scrolled to the citation's highlighted passage."""
     return source_url(datasette, source_id) + "#" + citation_anchor(citation_id)
+
+
+def heritage_url_for(datasette, table: str, row_id: str,
+                     row: Optional[Mapping[str, Any]] = None) -> Optional[str]:
+    """The plugin page that shows a row of ``table`` (None when there is none).
+
+    For links from Datasette's own table and row pages (row pages, and
+    render_cell on primary keys). A citation's page is its passage on its
+    source's page, so it needs the row (its ``source_id``).
+    """
+    if row_id is None:
+        return None
+    row_id = str(row_id)
+    if table == "monuments":
+        return monument_url(datasette, row_id)
+    if table == "events":
+        return event_url(datasette, row_id)
+    if table == "sources":
+        return source_url(datasette, row_id)
+    if table == "citations":
+        source_id = row.get("source_id") if row is not None else None
+        return citation_url(datasette, str(source_id), row_id) if source_id else None
+    if table == "sites":
+        return timeline_url(datasette) + "?site=" + quote(row_id, safe="")
+    return None

@@ -1,0 +1,101 @@
+"""EDTF dates as people read them: "August 2015", "May 2015 – March 2016",
+"11 December 2016?", "c. 2015", "from June 2016".
+
+A date is shown exactly as precise as its record says, never more: the
+derived start/end days are for sorting, and showing "1 August 2015" for
+``2015-08`` would invent a day the sources never gave.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Mapping, Optional
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+# EDTF level 1 seasons: 21 spring ... 24 winter.
+SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
+
+_PART = re.compile(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%])?\Z")
+
+
+def _part(text: str) -> Optional[str]:
+    """One end of a date in words, or None when it is not a form shown here."""
+    match = _PART.match(text)
+    if not match:
+        return None
+    year_s, month_s, day_s, qualifier = match.groups()
+    year = str(int(year_s))
+    if day_s:
+        month = int(month_s)
+        if not 1 <= month <= 12:
+            return None
+        words = f"{int(day_s)} {MONTHS[month - 1]} {year}"
+    elif month_s:
+        month = int(month_s)
+        if 1 <= month <= 12:
+            words = f"{MONTHS[month - 1]} {year}"
+        elif month in SEASONS:
+            words = f"{SEASONS[month]} {year}"
+        else:
+            return None
+    else:
+        words = year
+    if qualifier in ("~", "%"):
+        words = "c. " + words
+    if qualifier in ("?", "%"):
+        words += "?"
+    return words
+
+
+def edtf_in_words(edtf: str) -> str:
+    """The date in words; an unusual EDTF form is shown as written."""
+    text = (edtf or "").strip()
+    if "/" in text:
+        left, _, right = text.partition("/")
+        start = _part(left) if left not in ("", "..") else None
+        end = _part(right) if right not in ("", "..") else None
+        if left == ".." and end:
+            return f"until {end}"
+        if right == ".." and start:
+            return f"from {start}"
+        if left == "" and end:
+            return f"unknown – {end}"
+        if right == "" and start:
+            return f"{start} – unknown"
+        if start and end:
+            return f"{start} – {end}"
+        return text
+    return _part(text) or text
+
+
+def _iso_datetime(edtf: str) -> Optional[str]:
+    """A value for <time datetime>, which takes YYYY, YYYY-MM or YYYY-MM-DD."""
+    match = _PART.match(edtf.strip())
+    if not match or not match.group(1).isdigit():
+        return None
+    year, month, day, _ = match.groups()
+    if month and int(month) > 12:
+        return None
+    return "-".join(p for p in (year, month, day) if p)
+
+
+def when(row: Mapping[str, Any], prefix: str = "date") -> Dict[str, Any]:
+    """Everything a page shows about a row's date (columns ``<prefix>``,
+    ``<prefix>_start``, ``<prefix>_end``, ``<prefix>_precision`` and, for
+    events, the uncertain/approximate/interval flags)."""
+    edtf = row.get(prefix) or ""
+    interval = bool(row.get(f"{prefix}_interval")) or "/" in edtf
+    return {
+        "edtf": edtf,
+        "display": edtf_in_words(edtf) if edtf else "undated",
+        "start": row.get(f"{prefix}_start"),
+        "end": row.get(f"{prefix}_end"),
+        "precision": row.get(f"{prefix}_precision"),
+        "uncertain": bool(row.get(f"{prefix}_uncertain")) or "?" in edtf or "%" in edtf,
+        "approximate": bool(row.get(f"{prefix}_approximate")) or "~" in edtf or "%" in edtf,
+        "interval": interval,
+        "datetime": None if interval else _iso_datetime(edtf),
+        "note": row.get(f"{prefix}_note"),
+        # For grouping a list by year: the year of the earliest day allowed.
+        "start_year": (row.get(f"{prefix}_start") or "")[:4] or "undated start",
+    }

@@ -1,0 +1,252 @@
+"""The plugin's pages: route handlers that fetch a page's data (queries.py),
+add its links, and answer with HTML or, at the same path plus ``.json``,
+the same data as JSON.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import unquote, urlencode
+
+from datasette.database import Database
+from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import NotFound, Response
+
+from . import queries, urls
+from .database_choice import PLUGIN_NAME, heritage_database
+from .highlight import Passage, highlight, locatable
+
+ID = r"(?P<id>[^/]+?)"
+JSON = r"(?P<format>\.json)?"
+
+TILE_URL = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILE_ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright">'
+                    "OpenStreetMap</a> contributors")
+
+
+def routes() -> List[Tuple[str, Any]]:
+    return [
+        (rf"^{urls.BASE}{JSON}$", overview_page),
+        (rf"^{urls.BASE}/timeline{JSON}$", timeline_page),
+        (rf"^{urls.BASE}/monuments/{ID}{JSON}$", monument_page),
+        (rf"^{urls.BASE}/events/{ID}{JSON}$", event_page),
+        (rf"^{urls.BASE}/sources/{ID}{JSON}$", source_page),
+    ]
+
+
+class Links:
+    """Every link a page carries: to the plugin's pages and to Datasette's own
+    row and table pages for the same records."""
+
+    def __init__(self, datasette, db: Database):
+        self.datasette = datasette
+        self.db = db
+
+    def row(self, table: str, pk: str) -> str:
+        return self.datasette.urls.row(self.db.name, table, tilde_encode(str(pk)))
+
+    def table(self, table: str, **filters: str) -> str:
+        url = self.datasette.urls.table(self.db.name, table)
+        return url + ("?" + urlencode(filters) if filters else "")
+
+    def timeline(self, **filters: Optional[str]) -> str:
+        chosen = {k: v for k, v in filters.items() if v}
+        return urls.timeline_url(self.datasette) + ("?" + urlencode(chosen) if chosen else "")
+
+    def monument(self, m: Dict[str, Any], id_key: str = "id") -> Dict[str, Any]:
+        m["url"] = urls.monument_url(self.datasette, m[id_key])
+        m["row_url"] = self.row("monuments", m[id_key])
+        return m
+
+    def event(self, e: Dict[str, Any]) -> Dict[str, Any]:
+        e["url"] = urls.event_url(self.datasette, e["id"])
+        e["row_url"] = self.row("events", e["id"])
+        if e.get("site_id"):
+            e["site_timeline_url"] = self.timeline(site=e["site_id"])
+        for m in e.get("monuments", []):
+            self.monument(m)
+        for c in e.get("citations", []):
+            self.citation(c)
+        return e
+
+    def citation(self, c: Dict[str, Any]) -> Dict[str, Any]:
+        # Lands on the highlighted passage; for a source without stored text,
+        # on the citation's entry in the source page's list of passages.
+        c["url"] = urls.citation_url(self.datasette, c["source_id"], c["id"])
+        c["source_page_url"] = urls.source_url(self.datasette, c["source_id"])
+        c["event_url"] = urls.event_url(self.datasette, c["event_id"])
+        c["row_url"] = self.row("citations", c["id"])
+        c["anchor"] = urls.citation_anchor(c["id"])
+        return c
+
+
+def _wants_json(request) -> bool:
+    return bool(request.url_vars.get("format")) or _decoded_id(request)[1]
+
+
+def _decoded_id(request) -> Tuple[str, bool]:
+    """(id, whether the JSON twin was asked for).
+
+    Routes match the raw (still percent-encoded) path. Datasette answers a 404
+    for a %-encoded path by redirecting to its ~-encoded form, where the dot
+    of ``.json`` is encoded too (``~2Ejson``), so it is recognised here.
+    """
+    raw = request.url_vars.get("id")
+    if raw is None:
+        return "", False
+    decoded = unquote(raw)
+    if "~" in decoded:
+        decoded = tilde_decode(decoded)
+    if not request.url_vars.get("format") and decoded.endswith(".json") and "~" in raw:
+        return decoded[:-len(".json")], True
+    return decoded, False
+
+
+def _id(request) -> str:
+    return _decoded_id(request)[0]
+
+
+def _not_found(request, message: str) -> Response:
+    if _wants_json(request) and not request.path.endswith(".json"):
+        # Datasette's error handler picks JSON by the path's ending, which a
+        # ~-encoded ".json" lacks: answer in its error shape here.
+        return Response.json({"ok": False, "error": message, "status": 404, "title": None},
+                             status=404)
+    raise NotFound(message)
+
+
+def _map_config(datasette) -> Dict[str, str]:
+    config = datasette.plugin_config(PLUGIN_NAME) or {}
+    return {"tile_url": config.get("tile_url") or TILE_URL,
+            "tile_attribution": config.get("tile_attribution") or TILE_ATTRIBUTION}
+
+
+async def _open(datasette, request) -> Tuple[Database, Links]:
+    db = await heritage_database(datasette)
+    # The pages show the database's tables: the same permissions as its pages.
+    await datasette.ensure_permissions(request.actor, [("view-database", db.name),
+                                                      "view-instance"])
+    return db, Links(datasette, db)
+
+
+async def _respond(datasette, request, db: Database, template: str, data: Dict[str, Any],
+                   json_url: str, view_name: str) -> Response:
+    if _wants_json(request):
+        return Response.json({"database": db.name, **data})
+    context = {
+        **data,
+        "heritage_database": db.name,
+        "heritage_urls": {
+            "overview": urls.overview_url(datasette),
+            "timeline": urls.timeline_url(datasette),
+            "database": datasette.urls.database(db.name),
+            "json": json_url,
+            "css": datasette.urls.static_plugins(PLUGIN_NAME, "heritage.css"),
+            "map_js": datasette.urls.static_plugins(PLUGIN_NAME, "heritage-map.js"),
+            "source_js": datasette.urls.static_plugins(PLUGIN_NAME, "heritage-source.js"),
+        },
+        "heritage_map": _map_config(datasette),
+        "alternate_url_json": json_url,
+    }
+    html = await datasette.render_template(template, context, request=request,
+                                           view_name=view_name)
+    return Response.html(html)
+
+
+async def overview_page(datasette, request) -> Response:
+    db, links = await _open(datasette, request)
+    data = await queries.overview(db)
+    for m in data["monuments"]:
+        links.monument(m)
+    for e in data["latest_events"]:
+        links.event(e)
+    data["tables"] = {name: links.table(name) for name in
+                      ("sites", "monuments", "events", "sources", "citations")}
+    data["tables"]["contested_events"] = links.table("events", contested="1")
+    return await _respond(datasette, request, db, "heritage/overview.html", data,
+                          urls.overview_url(datasette, json=True), "heritage-overview")
+
+
+async def monument_page(datasette, request) -> Response:
+    db, links = await _open(datasette, request)
+    monument_id = _id(request)
+    data = await queries.monument(db, monument_id)
+    if data is None:
+        return _not_found(request, f"Monument not found: {monument_id}")
+    links.monument(data["monument"])
+    data["monument"]["site_timeline_url"] = links.timeline(site=data["monument"]["site_id"])
+    data["monument"]["site_row_url"] = links.row("sites", data["monument"]["site_id"])
+    data["monument"]["events_table_url"] = links.table("event_monuments",
+                                                      monument_id=monument_id)
+    for e in data["events"]:
+        links.event(e)
+    return await _respond(datasette, request, db, "heritage/monument.html", data,
+                          urls.monument_url(datasette, monument_id, json=True),
+                          "heritage-monument")
+
+
+async def event_page(datasette, request) -> Response:
+    db, links = await _open(datasette, request)
+    event_id = _id(request)
+    data = await queries.event(db, event_id)
+    if data is None:
+        return _not_found(request, f"Event not found: {event_id}")
+    links.event(data["event"])
+    data["event"]["site_row_url"] = links.row("sites", data["event"]["site_id"])
+    data["event"]["citations_table_url"] = links.table("citations", event_id=event_id)
+    for m in data["monuments"]:
+        links.monument(m)
+    for c in data["supporting"] + data["disputing"]:
+        links.citation(c)
+    return await _respond(datasette, request, db, "heritage/event.html", data,
+                          urls.event_url(datasette, event_id, json=True), "heritage-event")
+
+
+async def source_page(datasette, request) -> Response:
+    db, links = await _open(datasette, request)
+    source_id = _id(request)
+    data = await queries.source(db, source_id)
+    if data is None:
+        return _not_found(request, f"Source not found: {source_id}")
+    source = data["source"]
+    source["row_url"] = links.row("sources", source_id)
+    source["citations_table_url"] = links.table("citations", source_id=source_id)
+    # Only web addresses become links: a javascript: URL stays text.
+    source["url_is_link"] = bool(source.get("url")) and source["url"].lower().startswith(
+        ("http://", "https://"))
+    text = source.get("text") or ""
+    for c in data["citations"]:
+        links.citation(c)
+        c["highlighted"] = locatable(text, c["quote_start"], c["quote_end"])
+    if text and not _wants_json(request):
+        data["text_html"] = highlight(text, [
+            Passage(c["id"], c["quote_start"], c["quote_end"], c["number"], c["event_url"],
+                    f"{c['claimant']} ({c['stance']}): {c['event_title']}")
+            for c in data["citations"] if c["highlighted"]])
+    return await _respond(datasette, request, db, "heritage/source.html", data,
+                          urls.source_url(datasette, source_id, json=True), "heritage-source")
+
+
+async def timeline_page(datasette, request) -> Response:
+    db, links = await _open(datasette, request)
+    site = request.args.get("site") or None
+    kind = request.args.get("kind") or None
+    data = await queries.timeline(db, site=site, kind=kind,
+                                  after=queries.parse_next(request.args.get("next")))
+    for e in data["events"]:
+        links.event(e)
+    data["filters"] = {"site": site, "kind": kind}
+    json_url = urls.timeline_url(datasette, json=True)
+    if data["next"]:
+        query = urlencode({k: v for k, v in (("site", site), ("kind", kind),
+                                             ("next", data["next"])) if v})
+        data["next_url"] = urls.timeline_url(datasette) + "?" + query
+        data["next_json_url"] = json_url + "?" + query
+    else:
+        data["next_url"] = data["next_json_url"] = None
+    data["options"] = await queries.timeline_options(db)
+    data["events_table_url"] = links.table("events", **{
+        k: v for k, v in (("site_id", site), ("kind", kind)) if v})
+    if request.query_string:
+        json_url += "?" + request.query_string
+    return await _respond(datasette, request, db, "heritage/timeline.html", data, json_url,
+                          "heritage-timeline")
