@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import re
 import weakref
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from datasette.utils import tilde_encode
 from markupsafe import Markup
 
 from . import urls
+from .database_choice import PLUGIN_NAME, REQUIRED_TABLES
 from .load import VOCABULARIES
 
 # column -> vocabulary table; "type" only on tables whose type is a monument type
@@ -49,28 +50,28 @@ FIXED_TERMS = {
                                  "inference; the note says why."),
     },
 }
-# record table -> (id column in views and queries, page URL builder, label column)
+# record table -> (its id column in views and queries, label column, link title)
 RECORDS = {
-    "monuments": ("monument_id", urls.monument_url, "name", "Monument page"),
-    "events": ("event_id", urls.event_url, "title", "Event page"),
-    "sources": ("source_id", urls.source_url, "title", "Source page"),
+    "monuments": ("monument_id", "name", "Monument page"),
+    "events": ("event_id", "title", "Event page"),
+    "sources": ("source_id", "title", "Source page"),
 }
-REFERENCE_COLUMNS = {ref: table for table, (ref, _, _, _) in RECORDS.items()}
+REFERENCE_COLUMNS = {ref: table for table, (ref, _, _) in RECORDS.items()}
 WIKIDATA = re.compile(r"Q[1-9][0-9]*\Z")
 
-Terms = Dict[str, Dict[str, Tuple[str, str]]]  # vocabulary -> id -> (label, description)
+# vocabulary -> id -> (label, description, rank)
+Terms = Dict[str, Dict[str, Tuple[str, str, Optional[int]]]]
 _cache: "weakref.WeakKeyDictionary[Any, Optional[Terms]]" = weakref.WeakKeyDictionary()
 
 
 async def _load_terms(db) -> Optional[Terms]:
     """The vocabularies of a heritage database; None for any other database."""
-    tables = set(await db.table_names())
-    if not set(VOCABULARIES) <= tables or not {"citations", "events"} <= tables:
+    if not REQUIRED_TABLES | set(VOCABULARIES) <= set(await db.table_names()):
         return None
     terms: Terms = {}
     for vocabulary in VOCABULARIES:
-        rows = await db.execute(f"select id, label, description from [{vocabulary}]")
-        terms[vocabulary] = {r[0]: (r[1] or r[0], r[2] or "") for r in rows.rows}
+        rows = await db.execute(f"select id, label, description, rank from [{vocabulary}]")
+        terms[vocabulary] = {r[0]: (r[1] or r[0], r[2] or "", r[3]) for r in rows.rows}
     return terms
 
 
@@ -88,15 +89,29 @@ def _truncate(datasette, text: str) -> str:
 
 
 def _badge(kind: str, term: str, label: str, description: str = "",
-           href: Optional[str] = None) -> Markup:
+           href: Optional[str] = None, extra_class: str = "") -> Markup:
     css = re.sub(r"[^a-z0-9-]", "-", f"{kind}-{term}".lower())
-    attributes = Markup(' class="heritage-badge heritage-badge-{}" data-term="{}"').format(
-        css, term)
+    attributes = Markup(' class="heritage-badge heritage-badge-{}{}" data-term="{}"').format(
+        css, extra_class, term)
     if description:
         attributes += Markup(' title="{}"').format(description)
+    badge = Markup("<span{}>{}</span>").format(attributes, label)
     if href:
-        return Markup('<a href="{}"{}>{}</a>').format(href, attributes, label)
-    return Markup("<span{}>{}</span>").format(attributes, label)
+        # The badge inside the link, so its colours win over the link's.
+        return Markup('<a class="heritage-badge-link" href="{}">{}</a>').format(href, badge)
+    return badge
+
+
+def _style(kind: str, value: Any) -> str:
+    """Classes heritage.css colours (the plugin's pages use the same ones)."""
+    if kind == "damage_levels":
+        rank = value if value in (1, 2, 3, 4, 5) else ("none" if value is None else "other")
+        return f" heritage-damage heritage-rank-{rank}"
+    if kind == "event_kinds":
+        return " heritage-badge-kind"
+    if kind == "identification" and value == "inferred":
+        return " heritage-badge-inferred"
+    return ""
 
 
 def _page_link(href: str, title: str) -> Markup:
@@ -118,11 +133,11 @@ def _render(datasette, database: str, terms: Terms, row: Any, value: Any, column
         href = None
         if isinstance(value, dict):  # keep the foreign key's link to the term's row
             href = datasette.urls.row(database, vocabulary, tilde_encode(str(raw)))
-        return _badge(vocabulary, raw, term[0], term[1], href)
+        return _badge(vocabulary, raw, term[0], term[1], href, _style(vocabulary, term[2]))
 
     if column in FIXED_TERMS:
         term = FIXED_TERMS[column].get(raw)
-        return _badge(column, raw, term[0], term[1]) if term else None
+        return _badge(column, raw, term[0], term[1], None, _style(column, raw)) if term else None
 
     if column == "url":
         text = str(raw).strip()
@@ -141,27 +156,28 @@ def _render(datasette, database: str, terms: Terms, row: Any, value: Any, column
         source_id = _get(row, "source_id")
         if citation_id is None or source_id is None:
             return None
-        return Markup('<a class="heritage-quote" href="{}">{}</a>').format(
+        return Markup('<a class="heritage-quote-link" href="{}">{}</a>').format(
             urls.citation_url(datasette, str(source_id), str(citation_id)),
             _truncate(datasette, str(raw)))
 
     record = table if column == "id" and table in RECORDS else REFERENCE_COLUMNS.get(column)
     if record:
-        _, page_url, _, title = RECORDS[record]
+        title = RECORDS[record][2]
         row_url = datasette.urls.row(database, record, tilde_encode(str(raw)))
         if isinstance(value, dict) and value.get("label") not in (None, raw):
             link = Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(
                 row_url, value["label"], raw)
         else:
             link = Markup('<a href="{}">{}</a>').format(row_url, raw)
-        return link + _page_link(page_url(datasette, str(raw)), title)
+        return link + _page_link(urls.heritage_url_for(datasette, record, str(raw)), title)
 
-    if table in RECORDS and column == RECORDS[table][2]:
+    if table in RECORDS and column == RECORDS[table][1]:
         record_id = _get(row, "id")
         if record_id is None:
             return None
         return Markup('<a class="heritage-page" href="{}">{}</a>').format(
-            RECORDS[table][1](datasette, str(record_id)), _truncate(datasette, str(raw)))
+            urls.heritage_url_for(datasette, table, str(record_id)),
+            _truncate(datasette, str(raw)))
     return None
 
 
@@ -190,3 +206,10 @@ def render_cell(datasette, database: str, row: Any, value: Any, column: str,
         return None if terms is None else _render(datasette, database, terms, row, value,
                                                   column, table)
     return first()
+
+
+def css_urls(datasette, view_name: str) -> List[str]:
+    """heritage.css on Datasette's own pages, for the badges above."""
+    if view_name not in ("table", "row", "database", "query"):
+        return []
+    return [datasette.urls.static_plugins(PLUGIN_NAME, "heritage.css")]

@@ -42,7 +42,7 @@ async def test_vocabulary_terms_are_labelled_badges(fixture_site):
     for cell, event in zip(shown, events):
         term = kinds[event["kind"]]
         assert "heritage-badge" in cell
-        assert f">{html.escape(term['label'], quote=False)}</a>" in cell
+        assert f">{html.escape(term['label'], quote=False)}</span></a>" in cell
         assert f'title="{html.escape(term["description"])}"' in cell
         # Still the foreign key's link to the term's row.
         assert f'href="/fixture/event_kinds/{event["kind"]}"' in cell
@@ -180,8 +180,23 @@ async def test_real_data_badges_and_quote_links(real_site):
     assert damaged, "the real dataset has no damaged monument"
     for cell, row in zip(cells(text, "condition"), rows):
         if row["condition"]:
-            assert f">{html.escape(levels[row['condition']], quote=False)}</a>" in cell
+            assert f">{html.escape(levels[row['condition']], quote=False)}</span></a>" in cell
     citations = await rows_of(ds, "/heritage/citations?_size=20")
     text = await page(ds, "/heritage/citations")
     for citation in citations[:20]:
         assert html.escape(urls.citation_url(ds, citation["source_id"], citation["id"])) in text
+
+
+async def test_badges_are_styled_by_the_plugin_stylesheet(fixture_site):
+    ds = fixture_site
+    text = await page(ds, "/fixture/monuments?_size=max")
+    css = re.search(r'<link rel="stylesheet" href="(/-/static-plugins/[^"]+/heritage\.css)"', text)
+    assert css, "heritage.css is not linked from the table page"
+    stylesheet = await ds.client.get(css.group(1))
+    assert stylesheet.status_code == 200 and ".heritage-badge" in stylesheet.text
+    # Damage levels carry their rank's colour class, as on the plugin's pages.
+    ranks = {r["id"]: r["rank"] for r in await rows_of(ds, "/fixture/damage_levels")}
+    rows = await rows_of(ds, "/fixture/monuments")
+    for cell, row in zip(cells(text, "condition"), rows):
+        if row["condition"]:
+            assert f"heritage-rank-{ranks[row['condition']]}" in cell
