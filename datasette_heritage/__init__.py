@@ -25,6 +25,11 @@ def render_cell(row, value, column, table, database, datasette):
 
 
 @hookimpl
+def extra_css_urls(datasette, view_name):
+    return cells.css_urls(datasette, view_name)
+
+
+@hookimpl
 def register_routes(datasette):
     return pages.routes()
 
