@@ -21,6 +21,7 @@ LATEST_LIMIT = 10
 MONUMENT_EVENTS_LIMIT = 500
 TIMELINE_PAGE_SIZE = 200
 FILTER_OPTIONS_LIMIT = 1000
+MONTHLY_STRIP_YEARS = 11
 
 EVENT_COLUMNS = """e.id, e.kind, k.label AS kind_label, e.title, e.date, e.date_start,
     e.date_end, e.date_precision, e.date_uncertain, e.date_approximate, e.date_interval,
@@ -123,7 +124,8 @@ async def overview(db: Database) -> Dict[str, Any]:
 
 
 def timeline_strip(months: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
-    """Events per month when the events span a few years, else per year.
+    """Events per month when the events span up to ten years (at most 132
+    bars), else per year.
 
     By month, events dated only to a year or coarser are counted apart
     (``coarse``) rather than piled into January.
@@ -132,7 +134,7 @@ def timeline_strip(months: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
         return {"unit": "year", "bars": [], "coarse": 0, "max": 0}
     years = sorted({row["month"][:4] for row in months})
     first, last = int(years[0]), int(years[-1])
-    if last - first <= 4:
+    if last - first < MONTHLY_STRIP_YEARS:
         unit = "month"
         keys = [f"{y:04d}-{m:02d}" for y in range(first, last + 1) for m in range(1, 13)]
         counts = {k: 0 for k in keys}

@@ -67,7 +67,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open, its event
+# loop counts as running in the main thread, and pytest-asyncio refuses to run
+# the async tests of any later module ("Runner.run() cannot be called from a
+# running event loop"). Closing it after each module of browser tests keeps
+# the rest of the suite runnable in any order.
+@pytest.fixture(scope="module")
 def browser(chromium_path):
     """A Playwright Chromium browser (Debian's binary, never a download)."""
     from playwright.sync_api import sync_playwright

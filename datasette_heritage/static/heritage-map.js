@@ -58,7 +58,14 @@
       maxZoom: 19,
       attribution: container.getAttribute("data-tile-attribution") || ""
     }).addTo(map);
-    var bounds = [];
+    // The view first: Leaflet draws a layer (and creates its SVG path) only
+    // once the map has one.
+    var bounds = points.map(function (point) { return [point.lat, point.lon]; });
+    if (bounds.length === 1) {
+      map.setView(bounds[0], 16);
+    } else {
+      map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 });
+    }
     points.forEach(function (point) {
       var rankClass = point.el.getAttribute("data-rank-class") || "heritage-rank-none";
       var marker = L.circleMarker([point.lat, point.lon], {
@@ -66,26 +73,19 @@
         className: "heritage-marker " + rankClass
       }).addTo(map);
       marker.bindPopup(popupFor(point));
-      var id = point.el.getAttribute("data-id");
       var path = marker.getElement();
+      var id = point.el.getAttribute("data-id");
+      var name = point.el.querySelector(".heritage-map-label");
       if (path && id) {
         path.setAttribute("data-id", id);
       }
-      if (path) {
-        var name = point.el.querySelector(".heritage-map-label");
-        if (name) {
-          var title = document.createElementNS("http://www.w3.org/2000/svg", "title");
-          title.textContent = name.textContent;
-          path.appendChild(title);
-        }
+      if (path && name) {
+        // A tooltip on hover, and an accessible name, as plain text.
+        var title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+        title.textContent = name.textContent;
+        path.appendChild(title);
       }
-      bounds.push([point.lat, point.lon]);
     });
-    if (bounds.length === 1) {
-      map.setView(bounds[0], 16);
-    } else {
-      map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 });
-    }
     container.setAttribute("data-markers", String(points.length));
   }
 

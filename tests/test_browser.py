@@ -1,0 +1,170 @@
+"""A person using the heritage pages in a real Chromium, on a real server
+serving the real dataset the README way.
+
+Only the server's own addresses are loaded: requests anywhere else (the map
+tiles) are refused by the test, so it needs no network and proves the pages
+work without any remote script or stylesheet. Screenshots go to
+test-artifacts/ for people to look at.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import List
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+MONUMENT = "temple-of-bel"
+
+
+def rows(db_path: Path, query: str, params=()) -> List[sqlite3.Row]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(query, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def page(browser, real_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route(re.compile(r".*"), lambda route: route.continue_()
+               if route.request.url.startswith(real_server) else route.abort())
+    errors: List[str] = []
+    failed: List[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
+            if r.url.startswith(real_server) and r.status >= 400 else None)
+    page.errors, page.failed = errors, failed
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+    assert not failed, f"failed requests: {failed}"
+
+
+def in_viewport(page, selector: str) -> bool:
+    return page.eval_on_selector(selector, """el => {
+        const r = el.getBoundingClientRect();
+        return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+    }""")
+
+
+def test_overview_to_temple_of_bel_to_highlighted_passage(page, real_server, real_db,
+                                                          artifacts):
+    # The overview: counts, a map with a marker per located monument, the strip.
+    page.goto(real_server + "/-/heritage")
+    located = rows(real_db, """SELECT id FROM monuments
+                               WHERE latitude IS NOT NULL AND longitude IS NOT NULL""")
+    markers = page.locator("path.heritage-marker")
+    markers.first.wait_for()
+    assert markers.count() == len(located)
+    events = rows(real_db, "SELECT count(*) FROM events")[0][0]
+    assert page.locator(".heritage-counts").inner_text().count(f"{events}\nevents") == 1
+    assert page.locator(".heritage-strip .heritage-bar").count() > 0
+    # Markers are coloured by condition: the destroyed temple's is the worst rank's.
+    temple = page.locator(f'path.heritage-marker[data-id="{MONUMENT}"]')
+    fill = temple.evaluate("el => getComputedStyle(el).fill")
+    swatch = page.locator(".heritage-legend .heritage-swatch").first.evaluate(
+        "el => getComputedStyle(el).backgroundColor")
+    assert fill == swatch
+    page.screenshot(path=str(artifacts / "heritage-overview.png"), full_page=True)
+
+    # Click the temple's marker; its popup links to the monument page.
+    temple.click()
+    popup_link = page.locator(".leaflet-popup-content a", has_text="Temple of Bel")
+    popup_link.wait_for()
+    # Wait for the popup's fade-in, so the screenshot shows it as people do.
+    expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")
+    page.screenshot(path=str(artifacts / "heritage-overview-popup.png"))
+    popup_link.click()
+    page.wait_for_url(f"**/-/heritage/monuments/{MONUMENT}")
+    assert page.locator("h1").inner_text() == "Temple of Bel"
+    page.locator(f'path.heritage-marker[data-id="{MONUMENT}"]').wait_for()
+
+    # Its damage timeline, in date order, with the claims and their quotes.
+    expected_events = rows(real_db, """SELECT e.title FROM event_monuments em
+        JOIN events e ON e.id = em.event_id WHERE em.monument_id = ?
+        ORDER BY e.date_start, e.date_end, e.id""", (MONUMENT,))
+    titles = page.locator(".heritage-timeline-event h3 a").all_inner_texts()
+    assert titles == [r["title"] for r in expected_events]
+    quotes = rows(real_db, """SELECT c.id, c.quote, c.source_id FROM citations c
+        JOIN event_monuments em ON em.event_id = c.event_id
+        WHERE em.monument_id = ? AND c.verified = 1""", (MONUMENT,))
+    assert quotes, "the Temple of Bel has verified quotes"
+    shown = page.locator(".heritage-quote-link").all_inner_texts()
+    assert {q["quote"] for q in quotes} <= {s.strip("“”") for s in shown}
+    page.screenshot(path=str(artifacts / "heritage-monument.png"), full_page=True)
+
+    # Click a quote: the source page, scrolled to the highlighted passage.
+    first = quotes[0]
+    page.locator(f'.heritage-quote-link[href$="#citation-{first["id"]}"]').first.click()
+    page.wait_for_url(f"**/-/heritage/sources/{first['source_id']}#citation-{first['id']}")
+    mark = f'mark[id="citation-{first["id"]}"]'
+    assert page.locator("mark:target").get_attribute("id") == f"citation-{first['id']}"
+    assert in_viewport(page, mark)
+    target_bg = page.locator(mark).evaluate("el => getComputedStyle(el).backgroundColor")
+    others = page.locator(f'mark.heritage-passage:not([data-citation="{first["id"]}"])')
+    if others.count():
+        assert others.first.evaluate("el => getComputedStyle(el).backgroundColor") != target_bg
+    passage = re.sub(r"\s+|\[\d+\]", "", "".join(page.locator(
+        f'mark[data-citation="{first["id"]}"]').all_inner_texts()))
+    assert re.sub(r"\s+", "", first["quote"]).replace('"', "") in passage.replace(
+        "“", "").replace("”", "").replace('"', "")
+    page.screenshot(path=str(artifacts / "heritage-source-passage.png"))
+
+
+def test_every_page_in_the_browser(page, real_server, real_db, artifacts):
+    pages = ["/-/heritage/timeline"]
+    pages += [f"/-/heritage/events/{r[0]}" for r in rows(real_db, "SELECT id FROM events")]
+    pages += [f"/-/heritage/sources/{r[0]}" for r in rows(real_db, "SELECT id FROM sources")]
+    pages += [f"/-/heritage/monuments/{r[0]}" for r in rows(real_db, "SELECT id FROM monuments")]
+    for path in pages:
+        page.goto(real_server + path)
+        assert page.locator("h1").inner_text().strip()
+    contested = rows(real_db, "SELECT id FROM events WHERE contested = 1 LIMIT 1")
+    if contested:
+        page.goto(real_server + f"/-/heritage/events/{contested[0][0]}")
+        assert page.locator("h1 .heritage-contested").is_visible()
+        page.screenshot(path=str(artifacts / "heritage-event-contested.png"), full_page=True)
+
+
+def test_timeline_filter_form_works(page, real_server, real_db, artifacts):
+    page.goto(real_server + "/-/heritage/timeline")
+    every = rows(real_db, "SELECT count(*) FROM events")[0][0]
+    assert page.locator(".heritage-timeline-event").count() == every
+    site, kind = rows(real_db, """SELECT site_id, kind FROM events
+        GROUP BY site_id, kind ORDER BY count(*) DESC LIMIT 1""")[0]
+    page.select_option("#heritage-site", site)
+    page.select_option("#heritage-kind", kind)
+    page.locator("form.heritage-filters input[type=submit]").click()
+    page.wait_for_url(re.compile(rf".*/-/heritage/timeline\?site={site}&kind={kind}$"))
+    expected = rows(real_db, """SELECT title FROM events WHERE site_id = ? AND kind = ?
+                                ORDER BY date_start, id""", (site, kind))
+    assert page.locator(".heritage-event-title").all_inner_texts() == [r[0] for r in expected]
+    assert page.locator("#heritage-site").input_value() == site
+    page.screenshot(path=str(artifacts / "heritage-timeline-filtered.png"), full_page=True)
+
+
+def test_pages_work_without_javascript(browser, real_server, real_db):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(real_server + "/-/heritage/timeline")
+        site = rows(real_db, "SELECT site_id FROM events LIMIT 1")[0][0]
+        page.select_option("#heritage-site", site)
+        page.locator("form.heritage-filters input[type=submit]").click()
+        page.wait_for_url(re.compile(rf".*site={site}.*"))
+        count = rows(real_db, "SELECT count(*) FROM events WHERE site_id = ?", (site,))[0][0]
+        assert page.locator(".heritage-timeline-event").count() == count
+        # Without a map, the overview still lists every located monument.
+        page.goto(real_server + "/-/heritage")
+        page.locator(".heritage-monument-list summary").click()
+        assert page.locator("#heritage-monuments a.heritage-map-label").first.is_visible()
+    finally:
+        context.close()
