@@ -109,6 +109,29 @@ def serve_options() -> None:
     click.echo(" ".join(serving.serve_options()))
 
 
+@cli.command()
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--citations", "-n", type=click.IntRange(min=1), required=True,
+              help="Number of citations; sites, monuments, events and sources scale with it.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Same seed, byte-identical corpus.")
+def synth(out_dir: Path, citations: int, seed: int) -> None:
+    """Write a synthetic corpus in the layout of data/ into OUT_DIR, for
+    benchmarks and scale tests (N citations: about N/1000 sites, N/10
+    monuments, 3N/10 events, N/50 sources).
+
+    Example: datasette-heritage synth /tmp/corpus --citations 1000000
+    """
+    from .synth import synthesize
+
+    if out_dir.exists() and any(out_dir.iterdir()):
+        click.echo(f"error: {out_dir}: not empty (expected a new or empty folder)", err=True)
+        sys.exit(1)
+    summary = synthesize(out_dir, citations, seed)
+    counts = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in summary.counts.items())
+    click.echo(f"Wrote {summary.files:,} files to {out_dir} in {summary.seconds:.1f}s: {counts}")
+
+
 def _print_summary(summary: BuildSummary, db_path: Path) -> None:
     click.echo(f"Built {db_path} from {summary.files} files in {summary.seconds:.2f}s")
     width = max(len(t) for t in summary.tables)
