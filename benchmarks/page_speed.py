@@ -1,0 +1,294 @@
+"""Page speed on a real server: the plugin's pages and JSON twins against
+Datasette's own row and table pages on the same database, and every default
+facet and saved query of metadata.yml against Datasette's time limits.
+
+The server is ``datasette serve -i`` with an inspect file and the public
+site's settings (datasette_heritage.serving.serve_args), pinned to one core
+with taskset; the load generator is another process pinned to the other core
+and requests one page at a time over a keep-alive loopback connection, so
+the figures are latencies, not throughput. Ids are a fixed sample of the
+database's monuments, events and sources.
+
+Prints p50/p95 per kind of page, the ratio of each plugin page to
+Datasette's row page of the same table, and the facet and query checks:
+no facet may time out (``facets_timed_out`` in the table JSON), no saved
+query may fail or take over Datasette's 1000 ms SQL limit.
+
+Usage: python benchmarks/page_speed.py --citations 1000000 [--requests 200]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import BENCH_DIR, ROOT, corpus, machine, print_table  # noqa: E402
+
+METADATA = ROOT / "metadata.yml"
+FACET_LIMIT_MS = 200  # Datasette's default facet_time_limit_ms
+SQL_LIMIT_MS = 1000  # Datasette's default sql_time_limit_ms
+
+
+def database_for(citations: int) -> Path:
+    """Our cold build of the corpus, kept as BENCH_DIR/pages-N/heritage.db."""
+    from datasette_heritage.build import build
+
+    folder = BENCH_DIR / f"pages-{citations}"
+    db_path = folder / "heritage.db"
+    done = folder / "built"
+    if not done.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        build(corpus(citations), db_path)
+        done.touch()
+    return db_path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pinned(cores: str) -> List[str]:
+    return ["taskset", "-c", cores] if shutil.which("taskset") and os.cpu_count() > 1 else []
+
+
+def start_server(db_path: Path) -> Tuple[subprocess.Popen, int]:
+    from datasette_heritage.serving import serve_args
+
+    inspect_file = db_path.with_suffix(".inspect.json")
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db_path),
+                    "--inspect-file", str(inspect_file)], check=True)
+    port = free_port()
+    args = serve_args(db_path, inspect_file, METADATA if METADATA.exists() else None,
+                      port=port)
+    process = subprocess.Popen([*pinned("0"), sys.executable, "-m", "datasette", *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("datasette exited: " + process.stderr.read().decode()[-2000:])
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/-/versions.json")
+            if conn.getresponse().status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("datasette did not start in 60 s")
+
+
+def sample_ids(db_path: Path, count: int) -> Dict[str, List[str]]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    rng = random.Random(0)
+    ids = {}
+    for table in ("monuments", "events", "sources"):
+        total = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]
+        rowids = sorted(rng.sample(range(1, total + 1), min(count, total)))
+        ids[table] = [conn.execute(f"SELECT id FROM {table} WHERE rowid = ?", (r,)).fetchone()[0]
+                      for r in rowids]
+    conn.close()
+    return ids
+
+
+def page_groups(ids: Dict[str, List[str]]) -> Dict[str, List[str]]:
+    """Kind of page -> the paths to request for it (cycled through)."""
+    from urllib.parse import quote
+
+    groups: Dict[str, List[str]] = {}
+    singular = {"monuments": "monument", "events": "event", "sources": "source"}
+    for table, values in ids.items():
+        name = singular[table]
+        for suffix in ("", ".json"):
+            groups[f"heritage {name}{suffix}"] = [
+                f"/-/heritage/{table}/{quote(v, safe='')}{suffix}" for v in values]
+            groups[f"datasette {name} row{suffix}"] = [
+                f"/heritage/{table}/{quote(v, safe='')}{suffix}" for v in values]
+    for suffix in ("", ".json"):
+        groups[f"heritage overview{suffix}"] = [f"/-/heritage{suffix}"]
+        groups[f"heritage timeline{suffix}"] = [f"/-/heritage/timeline{suffix}"]
+        for table in ("monuments", "events", "citations", "sources"):
+            groups[f"datasette {table} table{suffix}"] = [f"/heritage/{table}{suffix}"]
+    return groups
+
+
+def metadata_checks() -> Tuple[Dict[str, List[str]], List[str]]:
+    """(table -> its default facets, saved query names) from metadata.yml."""
+    import yaml
+
+    if not METADATA.exists():
+        return {}, []
+    meta = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    database = (meta.get("databases") or {}).get("heritage") or {}
+    facets = {t: [json.dumps(f) for f in (v or {}).get("facets", [])]
+              for t, v in (database.get("tables") or {}).items() if (v or {}).get("facets")}
+    return facets, sorted(database.get("queries") or {})
+
+
+def load_generator(port: int, plan: Dict[str, Any]) -> Dict[str, Any]:
+    """Runs in the pinned child: latencies per group, facet and query checks."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def get(path: str) -> Tuple[float, int, bytes]:
+        started = time.perf_counter()
+        conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+        response = conn.getresponse()
+        body = response.read()
+        return (time.perf_counter() - started) * 1000, response.status, body
+
+    results: Dict[str, Any] = {"pages": {}, "facets": [], "queries": []}
+    groups = plan["groups"]
+    for paths in groups.values():  # warm up every page once
+        for path in paths[:3]:
+            get(path)
+    for name, paths in groups.items():
+        times, failures = [], []
+        for i in range(plan["requests"]):
+            path = paths[i % len(paths)]
+            ms, status, _ = get(path)
+            times.append(ms)
+            if status != 200:
+                failures.append(f"{status} {path}")
+        results["pages"][name] = {"ms": times, "failures": failures[:5]}
+    for table, facets in plan["facets"].items():
+        times, timed_out, status = [], set(), 200
+        for _ in range(plan["check_repeats"]):
+            ms, status, body = get(f"/heritage/{table}.json?_size=1")
+            times.append(ms)
+            if status == 200:
+                timed_out.update(json.loads(body).get("facets_timed_out") or [])
+        results["facets"].append({"table": table, "facets": facets, "ms": times,
+                                  "status": status, "timed_out": sorted(timed_out)})
+    for query in plan["queries"]:
+        times, status, error = [], 200, None
+        for _ in range(plan["check_repeats"]):
+            ms, status, body = get(f"/heritage/{query}.json?_size=1")
+            times.append(ms)
+            if status != 200:
+                error = body.decode(errors="replace")[:200]
+        results["queries"].append({"query": query, "ms": times, "status": status,
+                                   "error": error})
+    return results
+
+
+def percentile(values: List[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--citations", type=int, default=1000000)
+    parser.add_argument("--requests", type=int, default=200, help="requests per kind of page")
+    parser.add_argument("--sample", type=int, default=50, help="ids sampled per table")
+    parser.add_argument("--check-repeats", type=int, default=5,
+                        help="requests per table (facets) and per saved query")
+    parser.add_argument("--child", nargs=2, metavar=("PORT", "PLAN"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        plan = json.loads(Path(args.child[1]).read_text())
+        print(json.dumps(load_generator(int(args.child[0]), plan)))
+        return
+
+    print(f"machine: {machine()}")
+    db_path = database_for(args.citations)
+    print(f"database: {db_path} ({db_path.stat().st_size / 2**20:,.0f} MiB, "
+          f"{args.citations:,} citations)")
+    facets, queries = metadata_checks()
+    plan = {"groups": page_groups(sample_ids(db_path, args.sample)), "requests": args.requests,
+            "facets": facets, "queries": queries, "check_repeats": args.check_repeats}
+    plan_file = db_path.parent / "plan.json"
+    plan_file.write_text(json.dumps(plan))
+    server, port = start_server(db_path)
+    try:
+        done = subprocess.run([*pinned("1"), sys.executable, __file__, "--child", str(port),
+                               str(plan_file)], capture_output=True, text=True)
+    finally:
+        server.terminate()
+        server.wait(10)
+    if done.returncode != 0:
+        raise SystemExit(f"load generator failed:\n{done.stderr[-3000:]}")
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    report(results)
+    print(f"machine after: {machine()}")
+
+
+def report(results: Dict[str, Any]) -> None:
+    pages = results["pages"]
+    p50 = {name: percentile(r["ms"], 50) for name, r in pages.items()}
+    rows = []
+    failures = []
+    row_pages = {suffix: statistics.median(p50[f"datasette {n} row{suffix}"]
+                                           for n in ("monument", "event", "source"))
+                 for suffix in ("", ".json")}
+    # A record page against Datasette's row page of the same table; overview
+    # and timeline against the median of the three row pages.
+    ratios = {}
+    for name in p50:
+        if name.startswith("heritage "):
+            page, dot, _ = name.split(" ", 1)[1].partition(".")
+            suffix = ".json" if dot else ""
+            ratios[name] = p50[name] / (p50.get(f"datasette {page} row{suffix}")
+                                        or row_pages[suffix])
+    listing = {"overview": "monuments", "timeline": "events"}
+    for name, r in pages.items():
+        ratio = listing_ratio = ""
+        if name.startswith("heritage "):
+            ratio = f"{ratios[name]:.2f}x"
+            page, dot, _ = name.split(" ", 1)[1].partition(".")
+            if page in listing:
+                # A listing page against Datasette's table page of the same rows.
+                table = p50[f"datasette {listing[page]} table{'.json' if dot else ''}"]
+                listing_ratio = f"{p50[name] / table:.2f}x"
+        rows.append([name, f"{len(r['ms'])}", f"{p50[name]:.1f}",
+                     f"{percentile(r['ms'], 95):.1f}", f"{max(r['ms']):.1f}", ratio,
+                     listing_ratio])
+        failures += r["failures"]
+    print()
+    print_table(["page", "requests", "p50 ms", "p95 ms", "max ms",
+                 "p50 / Datasette row page", "p50 / Datasette table page"], rows)
+    rows = [[f["table"], ", ".join(f["facets"]), f"{percentile(f['ms'], 50):.0f}",
+             f"{max(f['ms']):.0f}", str(f["status"]),
+             ", ".join(f["timed_out"]) or "none"] for f in results["facets"]]
+    print()
+    print_table(["table (default facets)", "facets", "p50 ms", "max ms", "status",
+                 "facets timed out"], rows)
+    rows = [[q["query"], f"{percentile(q['ms'], 50):.0f}", f"{max(q['ms']):.0f}",
+             str(q["status"]), (q["error"] or "").replace("|", "/")[:80]]
+            for q in results["queries"]]
+    print()
+    print_table(["saved query", "p50 ms", "max ms", "status", "error"], rows)
+    timed_out = sum(len(f["timed_out"]) for f in results["facets"])
+    slow = [q["query"] for q in results["queries"]
+            if q["status"] != 200 or percentile(q["ms"], 50) > SQL_LIMIT_MS]
+    print()
+    print(f"pages failing: {len(failures)} {failures[:5]}")
+    print(f"facets timed out: {timed_out}; saved queries failing or over "
+          f"{SQL_LIMIT_MS} ms: {len(slow)} {slow}")
+    worst = max(ratios, key=ratios.get) if ratios else None
+    if worst:
+        print(f"plugin pages: worst p50 ratio to Datasette's row page {ratios[worst]:.2f}x ({worst})")
+    print(json.dumps({"p50": p50, "ratios": ratios, "facets_timed_out": timed_out, "queries_failing": slow,
+                      "page_failures": len(failures)}))
+
+
+if __name__ == "__main__":
+    main()

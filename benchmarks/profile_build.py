@@ -1,0 +1,103 @@
+"""Where a cold build's time goes, by stage.
+
+Wraps the functions that do each stage of the build with timers (cheap, so
+the proportions are those of a real build), runs one cold build, and prints
+seconds and share per stage. With ``--cprofile`` it also prints the
+functions with the most time of their own under cProfile (which slows the
+Python-heavy parts more than the C ones, so use it to find hot spots, not
+for proportions).
+
+Usage: python benchmarks/profile_build.py --citations 50000 [--cprofile]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable, Dict
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import BENCH_DIR, corpus, machine  # noqa: E402
+
+from datasette_heritage import build as build_module, database, load, schemas  # noqa: E402
+
+# (module, attribute, stage): the call sites the build goes through.
+STAGES = [
+    (load, "read_yaml_file", "YAML parsing (libyaml events -> records with lines)"),
+    (load, "validate_record", "JSON Schema validation"),
+    (load, "parse_edtf", "EDTF dates"),
+    (load, "find_quote", "quote verification"),
+    (database, "insert_rows", "SQLite inserts"),
+    (database, "finish", "indexes, derived columns, FTS, views, ANALYZE"),
+    (database, "check", "check (integrity, foreign keys, counts)"),
+]
+
+
+def instrument(totals: Dict[str, float], calls: Dict[str, int]) -> None:
+    for module, name, stage in STAGES:
+        original = getattr(module, name, None)
+        if original is None:
+            continue
+
+        def timed(*args: Any, __original: Callable = original, __stage: str = stage,
+                  **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                totals[__stage] += time.perf_counter() - started
+                calls[__stage] += 1
+
+        setattr(module, name, timed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--citations", type=int, default=50000)
+    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--top", type=int, default=20)
+    args = parser.parse_args()
+
+    data_dir = corpus(args.citations)
+    db_path = BENCH_DIR / f"profile-{args.citations}.db"
+    print(f"machine: {machine()}")
+    totals: Dict[str, float] = defaultdict(float)
+    calls: Dict[str, int] = defaultdict(int)
+    instrument(totals, calls)
+    started = time.perf_counter()
+    if args.cprofile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(build_module.build, data_dir, db_path)
+        total = time.perf_counter() - started
+    else:
+        build_module.build(data_dir, db_path)
+        total = time.perf_counter() - started
+    db_path.unlink()
+
+    print(f"cold build of {args.citations:,} citations: {total:.2f}s")
+    print(f"| stage | seconds | share | calls |\n| --- | --- | --- | --- |")
+    accounted = 0.0
+    for _, _, stage in STAGES:
+        if stage in totals:
+            accounted += totals[stage]
+            print(f"| {stage} | {totals[stage]:.2f} | {totals[stage] / total:.0%} | "
+                  f"{calls[stage]:,} |")
+    rest = total - accounted
+    print(f"| rest (reading files, shaping rows, references, ids) | {rest:.2f} | "
+          f"{rest / total:.0%} | |")
+    if args.cprofile:
+        print()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(args.top)
+    print(json.dumps({"seconds": total, "stages": dict(totals)}))
+
+
+if __name__ == "__main__":
+    main()
