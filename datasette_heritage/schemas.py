@@ -89,7 +89,13 @@ def field_name(path: Seq[Any]) -> str:
         if isinstance(step, int):
             text += f"[{step}]"
         else:
-            text += f".{step}" if text else str(step)
+            name = str(step)
+            # Keys come from the editor's file: an empty one, or one with a line
+            # break or other control character, is shown quoted and escaped so
+            # the problem stays on one line.
+            if not name or not name.isprintable():
+                name = repr(name)
+            text += f".{name}" if text else name
     return text
 
 
