@@ -6,7 +6,8 @@ named for its job.
 
 from datasette import hookimpl
 
-from . import cells, datasette_links, facets, pages, renderers
+from . import (cells, datasette_links, facets, middleware, pages, renderers,
+               sql_limits)
 
 
 @hookimpl
@@ -27,6 +28,16 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def extra_css_urls(datasette, view_name):
     return cells.css_urls(datasette, view_name)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return lambda app: middleware.wrap(app, datasette)
+
+
+@hookimpl
+def prepare_connection(conn):
+    sql_limits.prepare_connection(conn)
 
 
 @hookimpl
