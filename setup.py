@@ -30,6 +30,7 @@ setup(
         "pyyaml>=6.0",
         "click>=8.0",
         "jsonschema>=4.18",
+        "fastjsonschema>=2.19",
         "edtf>=5.0",
         "datasette-cluster-map>=0.18",
         "datasette-leaflet>=0.2.2",

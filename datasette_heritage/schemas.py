@@ -3,6 +3,11 @@
 The schemas in ``schemas/`` are the single description of each record type:
 editors' YAML support reads the same files the build validates with. This
 module turns jsonschema's errors into one-line problems with file and line.
+
+Valid records, nearly all of them, are passed by a validator fastjsonschema
+compiles from the same schema (about 5x faster than jsonschema's, which took
+a fifth of a large build); jsonschema is asked only about a record that
+fails, for its messages (tests/test_fast_paths.py checks the two agree).
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence as Seq, Tuple
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 
 from .problems import Problem
@@ -99,8 +105,18 @@ def field_name(path: Seq[Any]) -> str:
     return text
 
 
+@lru_cache(maxsize=None)
+def _fast_validator(record_type: str) -> Any:
+    return fastjsonschema.compile(_validator(record_type).schema, use_default=False)
+
+
 def validate_record(record_type: str, record: Any, file: str) -> List[Problem]:
     """Problems of one record against its schema (empty when valid)."""
+    try:
+        _fast_validator(record_type)(record)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     validator = _validator(record_type)
     problems: List[Problem] = []
     for error in validator.iter_errors(record):
