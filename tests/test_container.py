@@ -1,0 +1,113 @@
+"""The container recipe: the Dockerfile's own steps, carried out without a
+container engine (tests/dockerfile.py says what that does and does not
+cover), build an image whose database is baked in from data/ and whose
+command serves it immutable, with its inspect file, metadata and the
+public-site settings, on $PORT.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Dict
+
+import httpx
+import pytest
+import yaml
+
+from datasette_heritage.serving import SETTINGS
+
+from . import dockerfile
+from .conftest import METADATA, ROOT, free_port, wait_until_serving
+
+
+def served(container: dockerfile.Container) -> Dict[str, str]:
+    """The files the image's command serves, read from the command itself."""
+    words = container.cmd
+    if words[:2] == ["sh", "-c"]:
+        words = shlex.split(words[2])
+    return {"db": words[words.index("-i") + 1],
+            "inspect": words[words.index("--inspect-file") + 1],
+            "metadata": words[words.index("-m") + 1]}
+
+
+def counts(db_path: Path) -> Dict[str, int]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "select name from sqlite_master where type = 'table' and name not like '%_fts%'")]
+        return {t: conn.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables}
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def container(tmp_path_factory) -> dockerfile.Container:
+    return dockerfile.build(ROOT / "Dockerfile", ROOT, tmp_path_factory.mktemp("image"))
+
+
+def test_image_has_the_database_built_from_data(container, real_db):
+    assert container.base_image.startswith("python:3.11")
+    files = served(container)
+    db = container.host_path(files["db"])
+    assert counts(db) == counts(real_db)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    inspect = json.loads(container.host_path(files["inspect"]).read_text())
+    name = Path(files["db"]).stem
+    assert inspect[name]["tables"]["citations"]["count"] == counts(real_db)["citations"]
+    assert container.host_path(files["metadata"]).read_bytes() == METADATA.read_bytes()
+    # The package was installed into the image's Python, not run from the copy.
+    where = subprocess.run([str(container.venv / "bin" / "python"), "-c",
+                            "import datasette_heritage; print(datasette_heritage.__file__)"],
+                           cwd=container.root, capture_output=True, text=True, check=True)
+    assert where.stdout.startswith(str(container.venv)), where.stdout
+
+
+def test_image_runs_unprivileged_and_never_loads_extensions(container):
+    assert container.user == "nobody"
+    assert dockerfile.unreadable_files(container.root) == []
+    assert "--load-extension" not in " ".join(container.cmd)
+
+
+def test_image_command_serves_the_site_on_port(container, tmp_path):
+    port = free_port()
+    log = tmp_path / "container.log"
+    process = dockerfile.start(container, port, log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(process, url, log)
+        files = served(container)
+        databases = httpx.get(url + "/-/databases.json").json()
+        inspect = json.loads(container.host_path(files["inspect"]).read_text())
+        name = Path(files["db"]).stem
+        assert [(d["name"], d["is_mutable"], d["hash"]) for d in databases] == \
+            [(name, False, inspect[name]["hash"])]
+        settings = httpx.get(url + "/-/settings.json").json()
+        assert settings["suggest_facets"] is False
+        assert settings["default_cache_ttl"] == int(SETTINGS["default_cache_ttl"])
+        assert settings["sql_time_limit_ms"] == 1000
+        title = yaml.safe_load(METADATA.read_text(encoding="utf-8"))["title"]
+        assert httpx.get(url + "/-/metadata.json").json()["title"] == title
+        # The plugin's pages, templates and static files came with the install.
+        page = httpx.get(url + "/-/heritage/monuments/temple-of-bel")
+        assert page.status_code == 200
+        assert "Temple of Bel" in page.text
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        for asset in ("heritage.css", "heritage-map.js"):
+            static = httpx.get(url + f"/-/static-plugins/datasette-heritage/{asset}")
+            assert static.status_code == 200, asset
+        # docker stop sends SIGTERM to the command (exec'd, so the server gets
+        # it itself), which shuts down gracefully; uvicorn then exits by the
+        # same signal, as docker expects.
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) in (0, -signal.SIGTERM)
+        assert "Finished server process" in log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
