@@ -162,6 +162,10 @@ def finish(db: sqlite_utils.Database) -> None:
     db["events"].create_index(["date_start", "date_end"], if_not_exists=True)
     db["events"].create_index(["supporting_sources", "contested"], if_not_exists=True)
     db["sources"].create_index(["published_start", "published_end"], if_not_exists=True)
+    # The timeline pages (queries.timeline): a site's or a kind's events in
+    # date order, read in index order up to the page's LIMIT.
+    db["events"].create_index(["site_id", "date_start"], if_not_exists=True)
+    db["events"].create_index(["kind", "date_start"], if_not_exists=True)
     with db.conn:
         for sql in DERIVED_SQL:
             db.execute(sql)

@@ -4,6 +4,8 @@ the same data as JSON.
 """
 from __future__ import annotations
 
+import copy
+import weakref
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import unquote, urlencode
 
@@ -152,9 +154,26 @@ async def _respond(datasette, request, db: Database, template: str, data: Dict[s
     return Response.html(html)
 
 
+# The overview's counts, strip and map read whole tables. An immutable
+# database cannot change while it is served, so they are read once per
+# process and database, not on every request.
+_overview_cache: "weakref.WeakKeyDictionary[Database, Dict[str, Any]]" = (
+    weakref.WeakKeyDictionary())
+
+
+async def _overview_data(db: Database) -> Dict[str, Any]:
+    if db.is_mutable:
+        return await queries.overview(db)
+    cached = _overview_cache.get(db)
+    if cached is None:
+        cached = _overview_cache[db] = await queries.overview(db)
+    # Links are added to the rows per request: never to the cached ones.
+    return copy.deepcopy(cached)
+
+
 async def overview_page(datasette, request) -> Response:
     db, links = await _open(datasette, request)
-    data = await queries.overview(db)
+    data = await _overview_data(db)
     for m in data["monuments"]:
         links.monument(m)
     for e in data["latest_events"]:

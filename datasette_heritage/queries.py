@@ -16,7 +16,7 @@ from datasette.database import Database
 
 from .date_display import edtf_in_words, when
 
-MAP_LIMIT = 2000
+MAP_LIMIT = 1000
 LATEST_LIMIT = 10
 MONUMENT_EVENTS_LIMIT = 500
 TIMELINE_PAGE_SIZE = 200
@@ -101,18 +101,28 @@ async def overview(db: Database) -> Dict[str, Any]:
         LEFT JOIN damage_levels d ON d.id = m.condition
         WHERE m.latitude IS NOT NULL AND m.longitude IS NOT NULL
         ORDER BY d.rank IS NULL, d.rank, m.name LIMIT :limit""", {"limit": MAP_LIMIT + 1})
-    # Month and precision per event: a strip by month must not put an event
-    # known only to the year into January.
+    # Events per month, and whether they are dated more finely than whole
+    # years (a strip by month must not pile events known only to the year
+    # into January). Counted per distinct (start, end) first: that reads the
+    # (date_start, date_end) index in order, with no sort of every event.
     months = await _rows(db, """
-        SELECT substr(date_start, 1, 7) AS month, date_precision IN ('day', 'month') AS fine,
-               count(*) AS events
-        FROM events WHERE date_start IS NOT NULL GROUP BY month, fine ORDER BY month""")
+        SELECT substr(date_start, 1, 7) AS month,
+               NOT (substr(date_start, 6) = '01-01'
+                    AND coalesce(substr(date_end, 6) = '12-31', 0)) AS fine,
+               sum(n) AS events
+        FROM (SELECT date_start, date_end, count(*) AS n FROM events
+              WHERE date_start IS NOT NULL GROUP BY date_start, date_end)
+        GROUP BY month, fine ORDER BY month""")
+    # The page of events is chosen from events alone (in date_start index
+    # order, stopping at the LIMIT) before the joins, which could otherwise
+    # lead the planner to sort every event.
     latest = await _rows(db, f"""
         SELECT {EVENT_COLUMNS}, s.name AS site_name
-        FROM events e JOIN sites s ON s.id = e.site_id
+        FROM (SELECT rowid AS event_rowid, * FROM events WHERE date_start IS NOT NULL
+              ORDER BY date_start DESC, rowid DESC LIMIT :limit) e
+        JOIN sites s ON s.id = e.site_id
         LEFT JOIN event_kinds k ON k.id = e.kind
-        WHERE e.date_start IS NOT NULL
-        ORDER BY e.date_start DESC, e.id DESC LIMIT :limit""", {"limit": LATEST_LIMIT})
+        ORDER BY e.date_start DESC, e.event_rowid DESC""", {"limit": LATEST_LIMIT})
     return {
         "counts": counts,
         "damage_levels": await damage_levels(db),
@@ -127,7 +137,7 @@ def timeline_strip(months: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
     """Events per month when the events span up to ten years (at most 132
     bars), else per year.
 
-    By month, events dated only to a year or coarser are counted apart
+    By month, events dated only to whole years are counted apart
     (``coarse``) rather than piled into January.
     """
     if not months:
@@ -248,50 +258,61 @@ async def timeline_options(db: Database) -> Dict[str, List[Dict[str, Any]]]:
     }
 
 
-def parse_next(token: Optional[str]) -> Optional[Dict[str, Optional[str]]]:
+def parse_next(token: Optional[str]) -> Optional[Dict[str, Any]]:
     """The keyset position after which a timeline page starts:
-    ``<date_start>,<event id>`` (date_start empty for an undated start)."""
+    ``<date_start>,<rowid>`` (date_start empty for an undated start)."""
     if not token or "," not in token:
         return None
-    date_start, _, event_id = token.partition(",")
-    return {"date_start": date_start or None, "id": event_id}
+    date_start, _, rowid = token.rpartition(",")
+    if not rowid.isdigit():
+        return None
+    return {"date_start": date_start or None, "rowid": int(rowid)}
 
 
 def next_token(row: Dict[str, Any]) -> str:
-    return f"{row['date_start'] or ''},{row['id']}"
+    return f"{row['date_start'] or ''},{row['rowid']}"
 
 
 async def timeline(db: Database, site: Optional[str] = None, kind: Optional[str] = None,
-                   after: Optional[Dict[str, Optional[str]]] = None,
+                   after: Optional[Dict[str, Any]] = None,
                    page_size: int = TIMELINE_PAGE_SIZE) -> Dict[str, Any]:
-    """Events in date order (earliest day each allows, then id), a page at a
-    time: ``after`` is the position of the previous page's last event."""
+    """Events in date order (earliest day each allows), a page at a time:
+    ``after`` is the position of the previous page's last event.
+
+    Events of the same day keep their order in the records (rowid): an index
+    on date_start, or on (site_id or kind, date_start), holds them in exactly
+    that order, so a page is read from the index with no sort.
+    """
     where, params = [], {"limit": page_size + 1}
     if site:
-        where.append("e.site_id = :site")
+        where.append("site_id = :site")
         params["site"] = site
     if kind:
-        where.append("e.kind = :kind")
+        where.append("kind = :kind")
         params["kind"] = kind
     if after:
-        params["after_id"] = after["id"]
+        params["after_rowid"] = after["rowid"]
         if after["date_start"] is None:
             # Undated starts sort first (NULL); continue among them, then the rest.
-            where.append("((e.date_start IS NULL AND e.id > :after_id) "
-                         "OR e.date_start IS NOT NULL)")
+            where.append("((date_start IS NULL AND rowid > :after_rowid) "
+                         "OR date_start IS NOT NULL)")
         else:
             params["after_date"] = after["date_start"]
-            where.append("(e.date_start > :after_date "
-                         "OR (e.date_start = :after_date AND e.id > :after_id))")
+            where.append("(date_start > :after_date "
+                         "OR (date_start = :after_date AND rowid > :after_rowid))")
+    # The page is chosen from events alone, in index order up to the LIMIT;
+    # the joins then only label those rows.
     rows = await _rows(db, f"""
-        SELECT {EVENT_COLUMNS}, s.name AS site_name
-        FROM events e JOIN sites s ON s.id = e.site_id
+        SELECT {EVENT_COLUMNS}, s.name AS site_name, e.event_rowid AS rowid
+        FROM (SELECT rowid AS event_rowid, * FROM events
+              {"WHERE " + " AND ".join(where) if where else ""}
+              ORDER BY date_start, rowid LIMIT :limit) e
+        JOIN sites s ON s.id = e.site_id
         LEFT JOIN event_kinds k ON k.id = e.kind
-        {"WHERE " + " AND ".join(where) if where else ""}
-        ORDER BY e.date_start, e.id LIMIT :limit""", params)
+        ORDER BY e.date_start, e.event_rowid""", params)
     more = len(rows) > page_size
     rows = rows[:page_size]
-    events = [_event(r) for r in rows]
+    events = [_event({k: v for k, v in r.items() if k != "rowid"}) for r in rows]
     affected = _group(await _rows(db, """
         SELECT em.event_id, m.id, m.name, em.damage_level, dl.label AS damage_level_label,
                dl.rank AS damage_rank

@@ -145,7 +145,7 @@ def test_timeline_filter_form_works(page, real_server, real_db, artifacts):
     page.locator("form.heritage-filters input[type=submit]").click()
     page.wait_for_url(re.compile(rf".*/-/heritage/timeline\?site={site}&kind={kind}$"))
     expected = rows(real_db, """SELECT title FROM events WHERE site_id = ? AND kind = ?
-                                ORDER BY date_start, id""", (site, kind))
+                                ORDER BY date_start, rowid""", (site, kind))
     assert page.locator(".heritage-event-title").all_inner_texts() == [r[0] for r in expected]
     assert page.locator("#heritage-site").input_value() == site
     page.screenshot(path=str(artifacts / "heritage-timeline-filtered.png"), full_page=True)

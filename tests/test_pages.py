@@ -199,7 +199,7 @@ async def test_source_without_text_lists_its_unverified_citations(fixture_db):
 
 async def test_timeline_in_date_order_and_filters(ds, db_path):
     data = await get_json(ds, "/-/heritage/timeline.json")
-    expected = [r["id"] for r in sql(db_path, "SELECT id FROM events ORDER BY date_start, id")]
+    expected = [r["id"] for r in sql(db_path, "SELECT id FROM events ORDER BY date_start, rowid")]
     assert [e["id"] for e in data["events"]] == expected
     html = await get_html(ds, "/-/heritage/timeline")
     for e in data["events"]:
@@ -210,7 +210,7 @@ async def test_timeline_in_date_order_and_filters(ds, db_path):
         for kind in kinds + [""]:
             filtered = await get_json(ds, f"/-/heritage/timeline.json?site={site}&kind={kind}")
             query = "SELECT id FROM events WHERE site_id = ?" + (" AND kind = ?" if kind else "")
-            expected = [r[0] for r in sql(db_path, query + " ORDER BY date_start, id",
+            expected = [r[0] for r in sql(db_path, query + " ORDER BY date_start, rowid",
                                           (site, kind) if kind else (site,))]
             assert [e["id"] for e in filtered["events"]] == expected
     html = await get_html(ds, f"/-/heritage/timeline?site={sites[0]}&kind={kinds[0]}")
@@ -227,7 +227,7 @@ async def test_timeline_pages_cover_every_event_once(ds, db_path):
         if not page["next"]:
             break
         after = queries.parse_next(page["next"])
-    assert seen == [r["id"] for r in sql(db_path, "SELECT id FROM events ORDER BY date_start, id")]
+    assert seen == [r["id"] for r in sql(db_path, "SELECT id FROM events ORDER BY date_start, rowid")]
 
 
 def test_imprecise_dates_are_shown_as_such(real_db):
@@ -254,6 +254,21 @@ async def test_unknown_ids_are_404_in_html_and_json(fixture_db):
             assert "<script>" not in content and "not found" in content
             data = await get_json(ds, f"/-/heritage/{kind}/{missing}.json", status=404)
             assert data["ok"] is False and "not found" in data["error"]
+
+
+async def test_overview_of_a_mutable_database_follows_its_changes(fixture_db, tmp_path):
+    # An immutable database's overview is read once per process; a mutable
+    # one's must show what is in it now.
+    path = tmp_path / "live.db"
+    shutil.copy(fixture_db, path)
+    ds = Datasette([str(path)])
+    await ds.invoke_startup()
+    before = (await get_json(ds, "/-/heritage.json"))["counts"]["sites"]
+    conn = sqlite3.connect(str(path))
+    conn.execute("INSERT INTO sites (id, name, country) VALUES ('new-site', 'New', 'Iraq')")
+    conn.commit()
+    conn.close()
+    assert (await get_json(ds, "/-/heritage.json"))["counts"]["sites"] == before + 1
 
 
 # -- which database -------------------------------------------------------
