@@ -31,6 +31,8 @@ class BuildSummary:
     citations_verified: int = 0
     citations_unverified: int = 0
     seconds: float = 0.0
+    # Incremental builds: how many files were read again (None: a cold build).
+    files_reread: Optional[int] = None
 
 
 def temp_path_for(target: Path) -> Path:
@@ -75,9 +77,14 @@ def validate(data_dir: Path, on_file: Optional[Callable[[Path], None]] = None) -
 
 
 def build(data_dir: Path, db_path: Path,
-          on_file: Optional[Callable[[Path], None]] = None) -> BuildSummary:
+          on_file: Optional[Callable[[Path], None]] = None,
+          incremental: bool = False) -> BuildSummary:
     """Build ``db_path`` from ``data_dir``. Raises BuildError, leaving any
-    existing ``db_path`` untouched."""
+    existing ``db_path`` untouched.
+
+    With ``incremental``, a build into a database that an incremental build
+    wrote reads only the files that changed since (see incremental.py), and
+    a cold build records what it read so that the next one can."""
     started = time.perf_counter()
     target = Path(db_path)
     if target.exists() and target.is_dir():
@@ -87,6 +94,16 @@ def build(data_dir: Path, db_path: Path,
         raise BuildError([Problem(str(target), 1, "", f"no folder {str(target.parent)!r}",
                                   "an existing folder for the database")])
     remove_stale_temp_files(target)
+    manifest = None
+    if incremental:
+        from . import incremental as incremental_build
+
+        summary = incremental_build.build_incrementally(Path(data_dir), target, on_file,
+                                                        started)
+        if summary is not None:
+            return summary
+        if Path(data_dir).is_dir():
+            manifest = incremental_build.cold_manifest(Path(data_dir))
     temp = temp_path_for(target)
     problems = ProblemLog()
     loader = RecordLoader(Path(data_dir), problems, on_file)
@@ -109,6 +126,9 @@ def build(data_dir: Path, db_path: Path,
             raise BuildError([Problem(str(target), 1, "", "database check failed: " + f,
                                       "a consistent database") for f in failures])
         tables = database.table_counts(db)
+        if manifest is not None:
+            # Ties the manifest to this very file (incremental.read_manifest).
+            db.execute(f"PRAGMA user_version = {manifest.token}")
         db.close()
         _fsync(temp)
         os.replace(temp, target)
@@ -119,6 +139,8 @@ def build(data_dir: Path, db_path: Path,
         _unlink(temp)
         _unlink(Path(str(temp) + "-journal"))
         raise
+    if manifest is not None:
+        manifest.write(target)
     return BuildSummary(tables, loader.stats.files, loader.stats.citations_verified,
                         loader.stats.citations_unverified, time.perf_counter() - started)
 

@@ -51,18 +51,25 @@ def _guard(action: Callable[[], None]) -> None:
 @cli.command()
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @click.argument("db_path", type=click.Path(path_type=Path, dir_okay=False))
-def build(data_dir: Path, db_path: Path) -> None:
+@click.option("--full", is_flag=True,
+              help="Read every file, even if DB_PATH was built from most of them.")
+def build(data_dir: Path, db_path: Path, full: bool) -> None:
     """Validate the records in DATA_DIR and write them to the SQLite file DB_PATH.
 
     The new database is written beside DB_PATH and swapped in only when it is
     complete and checked: on any problem the previous DB_PATH is untouched.
     Problems are printed one per line as FILE:LINE: field: problem (expected).
 
+    When DB_PATH was built by this command from DATA_DIR, only the files that
+    changed since are read again (and those whose checks depend on them); the
+    result is what a full build would give.
+
     Example: datasette-heritage build data/ heritage.db
     """
     def run() -> None:
         summary = _with_progress(data_dir, "Building",
-                                 lambda on_file: build_database(data_dir, db_path, on_file))
+                                 lambda on_file: build_database(data_dir, db_path, on_file,
+                                                                incremental=not full))
         _print_summary(summary, db_path)
 
     _guard(run)
@@ -134,6 +141,9 @@ def synth(out_dir: Path, citations: int, seed: int) -> None:
 
 def _print_summary(summary: BuildSummary, db_path: Path) -> None:
     click.echo(f"Built {db_path} from {summary.files} files in {summary.seconds:.2f}s")
+    if summary.files_reread is not None:
+        click.echo(f"  (incremental: re-read {summary.files_reread} changed file(s) "
+                   "and files that depend on them)")
     width = max(len(t) for t in summary.tables)
     for table, count in summary.tables.items():
         click.echo(f"  {table:<{width}}  {count:>9,}")

@@ -6,7 +6,8 @@ write SQL against them and saved queries quote them.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+import json
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import sqlite_utils
 
@@ -75,9 +76,10 @@ FTS = {
     "monuments": ["name", "alternative_names", "description"],
 }
 
-DERIVED_SQL = [
+# table -> the UPDATE that derives its columns from the other tables.
+DERIVED_SQL = {
     # An event is contested as soon as one citation disputes it.
-    """UPDATE events SET
+    "events": """UPDATE events SET
         supporting_sources = (SELECT count(DISTINCT source_id) FROM citations
                               WHERE event_id = events.id AND stance = 'supports'),
         disputing_sources = (SELECT count(DISTINCT source_id) FROM citations
@@ -85,11 +87,11 @@ DERIVED_SQL = [
         contested = EXISTS (SELECT 1 FROM citations
                             WHERE event_id = events.id AND stance = 'disputes')""",
     # Worst damage level any event reports for the monument (rank 1 = worst).
-    """UPDATE monuments SET condition = (
+    "monuments": """UPDATE monuments SET condition = (
         SELECT em.damage_level FROM event_monuments em
         JOIN damage_levels d ON d.id = em.damage_level
         WHERE em.monument_id = monuments.id ORDER BY d.rank LIMIT 1)""",
-]
+}
 
 VIEWS = {
     # One row per citation and affected monument: a CSV that stands on its own.
@@ -167,13 +169,24 @@ def finish(db: sqlite_utils.Database) -> None:
     db["events"].create_index(["site_id", "date_start"], if_not_exists=True)
     db["events"].create_index(["kind", "date_start"], if_not_exists=True)
     with db.conn:
-        for sql in DERIVED_SQL:
-            db.execute(sql)
+        derive(db)
     for name, columns in FTS.items():
         db[name].enable_fts(columns, fts_version="FTS5", create_triggers=False)
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip())
     db.execute("ANALYZE")
+
+
+def derive(db: sqlite_utils.Database, events: Optional[Iterable[str]] = None,
+           monuments: Optional[Iterable[str]] = None) -> None:
+    """Derived columns of every event and monument, or (an incremental build)
+    of only the events and monuments given."""
+    for table, ids in (("events", events), ("monuments", monuments)):
+        if ids is None:
+            db.execute(DERIVED_SQL[table])
+        else:
+            db.execute(DERIVED_SQL[table] + " WHERE id IN (SELECT value FROM json_each(?))",
+                       [json.dumps(list(ids))])
 
 
 def check(db: sqlite_utils.Database, expected_rows: Dict[str, int]) -> List[str]:

@@ -90,6 +90,12 @@ class RecordLoader:
                 self.problems.add(self._display(self.data_dir / "vocabularies" / f"{name}.yml"),
                                   1, "", "vocabulary file is missing",
                                   f"a list of {name.replace('_', ' ')} terms")
+        yield from self.load_files(files)
+
+    def load_files(self, files: List[Tuple[str, Path]]) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
+        """Load these files, in this order; yield (table, rows) batches.
+        (An incremental build loads only some files, with ``seen`` and the
+        other views of the remaining records taken from the previous build.)"""
         for record_type, path in files:
             self.stats.files += 1
             batch = getattr(self, f"_load_{record_type}")(path)

@@ -1,0 +1,202 @@
+"""Incremental builds: after an edit, a build into the existing database reads
+only what changed, and gives exactly what a cold build gives (or the same
+problems), leaving the previous database byte-identical when it fails."""
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from datasette_heritage import incremental
+from datasette_heritage.build import build
+from datasette_heritage.database import FTS, TABLES, VIEWS
+from datasette_heritage.problems import BuildError
+from datasette_heritage.synth import record_yaml, synthesize
+from datasette_heritage.yaml_loader import read_yaml_file
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pristine") / "data"
+    synthesize(path, 3000, seed=11)
+    return path
+
+
+@pytest.fixture
+def data(pristine, tmp_path, monkeypatch):
+    monkeypatch.setenv(incremental.CACHE_ENV, str(tmp_path / "cache"))
+    path = tmp_path / "data"
+    shutil.copytree(pristine, path)
+    return path
+
+
+@pytest.fixture
+def built(data, tmp_path):
+    target = tmp_path / "out" / "heritage.db"
+    target.parent.mkdir()
+    summary = build(data, target, incremental=True)
+    assert summary.files_reread is None  # the first build is cold
+    return target
+
+
+def dump(db_path):
+    """Every table and view, rows in key order (rowids aside), and what full-text
+    search finds, after FTS5's own integrity check."""
+    conn = sqlite3.connect(db_path)
+    out = {}
+    for name in list(TABLES) + list(VIEWS):
+        rows = conn.execute(f"SELECT * FROM [{name}]").fetchall()
+        out[name] = sorted(rows, key=repr)
+    for table, columns in FTS.items():
+        conn.execute(f"INSERT INTO [{table}_fts]([{table}_fts]) VALUES('integrity-check')")
+        for term in ("temple", "militants", "tomb", "said", "control"):
+            out[f"{table} search {term}"] = sorted(row[0] for row in conn.execute(
+                f"SELECT t.id FROM [{table}_fts] f JOIN [{table}] t ON t.rowid = f.rowid "
+                f"WHERE [{table}_fts] MATCH ?", (term,)))
+    conn.close()
+    return out
+
+
+def assert_same_as_cold(data, db_path, tmp_path):
+    cold = tmp_path / "cold.db"
+    build(data, cold)
+    got, want = dump(db_path), dump(cold)
+    assert got.keys() == want.keys()
+    for name in want:
+        assert got[name] == want[name], name
+
+
+def rewrite(path: Path, change) -> None:
+    records = read_yaml_file(str(path), str(path))[0]
+    change(records)
+    path.write_text("".join(record_yaml(r) for r in records), encoding="utf-8")
+
+
+def first(folder: Path, pattern: str = "*.yml") -> Path:
+    return sorted(folder.rglob(pattern))[0]
+
+
+def test_edits_give_what_a_cold_build_gives(data, built, tmp_path):
+    events_file = first(data / "events")
+
+    def edit_events(events):
+        del events[0]
+        events[1]["title"] = "A new title"
+        events[1]["date"] = "2016-03?"
+        links = [e for e in events if e.get("monuments")]
+        links[0]["monuments"][0]["damage_level"] = "destroyed"
+        dispute = dict(events[3]["citations"][0])
+        dispute.update(stance="disputes", claimant="the army")
+        events[3]["citations"].append(dispute)
+        copy = dict(events[4])
+        copy["id"] = "a-brand-new-event"
+        events.append(copy)
+
+    rewrite(events_file, edit_events)
+    # A source's text gains a paragraph: every offset of its citations moves.
+    text_file = first(data / "sources", "*.txt")
+    text_file.write_text("An editor's note first.\n\n" + text_file.read_text(encoding="utf-8"),
+                         encoding="utf-8")
+    rewrite(first(data / "monuments"),
+            lambda monuments: monuments[0].update(name="Temple of Renamed Things"))
+    new_monument = dict(read_yaml_file(str(first(data / "monuments")),
+                                       "x")[0][1], id="a-new-monument")
+    (data / "monuments" / "zz-new.yml").write_text(record_yaml(new_monument), encoding="utf-8")
+
+    summary = build(data, built, incremental=True)
+    assert 0 < summary.files_reread < summary.files / 2
+    assert_same_as_cold(data, built, tmp_path)
+
+
+def test_a_removed_file_removes_its_records(data, built, tmp_path):
+    # The last events file; events cite sources, nothing refers to events.
+    last = sorted((data / "events").glob("*.yml"))[-1]
+    last.unlink()
+    build(data, built, incremental=True)
+    assert_same_as_cold(data, built, tmp_path)
+
+
+def test_nothing_changed_writes_nothing(data, built):
+    before = built.read_bytes(), built.stat().st_mtime_ns
+    summary = build(data, built, incremental=True)
+    assert summary.files_reread == 0
+    assert (built.read_bytes(), built.stat().st_mtime_ns) == before
+    # Touching a file without changing it: hashed, found unchanged.
+    path = first(data / "events")
+    path.write_bytes(path.read_bytes())
+    assert build(data, built, incremental=True).files_reread == 0
+
+
+def problems_of(data, target, **kwargs):
+    with pytest.raises(BuildError) as info:
+        build(data, target, **kwargs)
+    return [str(p) for p in info.value.problems]
+
+
+def test_problems_are_those_of_a_cold_build_and_nothing_is_written(data, built, tmp_path):
+    # A monument that unchanged event files refer to disappears.
+    monuments_file = first(data / "monuments")
+    rewrite(monuments_file, lambda monuments: monuments.pop(0))
+    before = built.read_bytes()
+    got = problems_of(data, built, incremental=True)
+    assert got and all("unknown monument" in p for p in got)
+    assert got == problems_of(data, tmp_path / "cold.db")
+    assert built.read_bytes() == before
+    assert sorted(p.name for p in built.parent.iterdir()) == ["heritage.db"]
+
+
+def test_duplicate_id_in_a_file_that_loads_earlier(data, built, tmp_path):
+    """The cold build reports the duplicate in the later, unchanged file."""
+    events_file = first(data / "events")
+    event = read_yaml_file(str(events_file), "x")[0][0]
+    (data / "events" / "aaa-earlier.yml").write_text(record_yaml(event), encoding="utf-8")
+    got = problems_of(data, built, incremental=True)
+    assert len(got) == 1 and str(events_file) in got[0] and "aaa-earlier.yml" in got[0]
+    assert got == problems_of(data, tmp_path / "cold.db")
+
+
+def test_a_vocabulary_change_means_a_cold_build(data, built, tmp_path):
+    path = data / "vocabularies" / "causes.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("After EAMENA.", "EAMENA."),
+                    encoding="utf-8")
+    assert build(data, built, incremental=True).files_reread is None
+    assert_same_as_cold(data, built, tmp_path)
+
+
+def test_another_data_folder_means_a_cold_build(data, built, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(data, other)
+    assert build(other, built, incremental=True).files_reread is None
+
+
+def test_a_failure_while_writing_leaves_the_previous_database(data, built, monkeypatch):
+    rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
+    before = built.read_bytes()
+
+    def broken(*args):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(incremental, "check_changes", broken)
+    with pytest.raises(RuntimeError):
+        build(data, built, incremental=True)
+    assert built.read_bytes() == before
+    assert sorted(p.name for p in built.parent.iterdir()) == ["heritage.db"]
+    monkeypatch.undo()
+    monkeypatch.setenv(incremental.CACHE_ENV, str(built.parent.parent / "cache"))
+    assert build(data, built, incremental=True).files_reread == 1
+
+
+def test_cli_builds_incrementally_unless_told_not_to(data, tmp_path):
+    from click.testing import CliRunner
+
+    from datasette_heritage.cli import cli
+
+    target = tmp_path / "h.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(data), str(target)]).exit_code == 0
+    rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
+    result = runner.invoke(cli, ["build", str(data), str(target)])
+    assert result.exit_code == 0, result.output
+    assert "re-read 1 changed file(s)" in result.output
+    result = runner.invoke(cli, ["build", "--full", str(data), str(target)])
+    assert result.exit_code == 0 and "re-read" not in result.output
