@@ -101,6 +101,7 @@ def main() -> None:
 
     print(f"machine: {machine()}")
     table = []
+    figures_by_size = {}
     for n in args.citations:
         data_dir = corpus(n)
         repeat = args.repeat or (3 if n <= 100000 else 1)
@@ -116,6 +117,8 @@ def main() -> None:
                 os.unlink(db_path)
         seconds = {m: median([r["seconds"] for r in runs[m]]) for m in args.methods}
         peak = {m: max(r["maxrss"] for r in runs[m]) for m in args.methods}
+        figures_by_size[str(n)] = {m: {"seconds": seconds[m], "maxrss": peak[m]}
+                                   for m in args.methods}
         row = [f"{n:,}", str(runs[args.methods[0]][0].get("files", "")), str(repeat)]
         for m in METHODS:
             row.append(f"{seconds[m]:.2f}" if m in seconds else "-")
@@ -130,6 +133,7 @@ def main() -> None:
                  "floor s", "yaml-to-sqlite / ours", "ours / floor", "ours peak MiB",
                  "yaml-to-sqlite peak MiB", "floor peak MiB"], table)
     print(f"machine after: {machine()}")
+    print(json.dumps(figures_by_size))
 
 
 if __name__ == "__main__":

@@ -54,23 +54,27 @@ def instrument(totals: Dict[str, float]) -> None:
 
 
 def edits(data: Path) -> List[tuple]:
-    """(name, path, edited bytes) for each kind of edit: one file each."""
+    """(name, path, edited bytes) for each kind of edit: one file each, through
+    the same YAML writer the corpus was written with."""
+    from datasette_heritage.synth import record_yaml
+    from datasette_heritage.yaml_loader import read_yaml_file
+
+    def edited(path: Path, change: Callable[[list], None]) -> str:
+        records = read_yaml_file(str(path), str(path))[0]
+        change(records)
+        return "".join(record_yaml(r) for r in records)
+
     events = sorted((data / "events").glob("*.yml"))
     middle = events[len(events) // 2]
-    text = middle.read_text(encoding="utf-8")
-    title_at = text.index("  title: ") + len("  title: ")
-    retitled = text[:title_at] + "Retitled: " + text[title_at:]
     monuments = sorted((data / "monuments").glob("*.yml"))[0]
-    mtext = monuments.read_text(encoding="utf-8")
-    name_at = mtext.index("  name: ") + len("  name: ")
-    renamed = mtext[:name_at] + "Renamed " + mtext[name_at:]
     source_text = sorted((data / "sources").rglob("*.txt"))[0]
-    stext = source_text.read_text(encoding="utf-8")
     return [
-        ("one event retitled (a file of ~1,000 events)", middle, retitled),
-        ("one monument renamed", monuments, renamed),
+        ("one event retitled (a file of ~1,000 events)", middle,
+         edited(middle, lambda r: r[0].update(title="Retitled"))),
+        ("one monument renamed (a file of ~1,000 monuments)", monuments,
+         edited(monuments, lambda r: r[0].update(name="Renamed"))),
         ("a source's text gains a paragraph (its citations move)", source_text,
-         "An editor's note first.\n\n" + stext),
+         "An editor's note first.\n\n" + source_text.read_text(encoding="utf-8")),
     ]
 
 
