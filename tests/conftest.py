@@ -27,6 +27,18 @@ METADATA = ROOT / "metadata.yml"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def build_cache(tmp_path_factory):
+    """CLI builds record a manifest for the next incremental build
+    (datasette_heritage/incremental.py): in tests, not in the user's cache."""
+    from datasette_heritage.incremental import CACHE_ENV
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("build-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def fixture_db(tmp_path_factory) -> Path:
     """The small test dataset under tests/fixtures/data, built."""
