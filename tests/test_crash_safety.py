@@ -1,0 +1,232 @@
+"""Crash safety: a build killed with SIGKILL at any point leaves the previous
+database byte-identical and openable, and the next build succeeds and
+removes what the killed builds left behind.
+
+The build under test is the real command (``python -m
+datasette_heritage.cli build``) on a synthetic corpus big enough to take a
+couple of seconds, in two situations: a build over a database of other
+records (a full build), and a rebuild after one record was edited (which
+reads only what changed, where the build can). Each is killed at KILL_POINTS
+random moments, stratified over its measured run time (half over the whole
+run, half over the part spent writing the new file), so every phase
+(loading, inserting or copying, indexes and checks, the final fsync and
+rename) is hit.
+"""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Tuple
+
+import pytest
+
+from datasette_heritage.build import TEMP_SUFFIX
+from datasette_heritage.synth import synthesize
+
+from .conftest import FIXTURE_DATA
+
+KILL_POINTS = 30
+# Kills that must land before the swap, and of those while the new file was
+# being written, or the test tests nothing.
+MIN_MID_BUILD = 20
+MIN_MID_WRITE = 8
+CITATIONS = 5_000
+EDITED_TITLE = "Edited while builds were being killed"
+
+
+def open_and_check(path: Path) -> int:
+    """Open the database read-only, check it, and return its citation count."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("pragma foreign_key_check").fetchall() == []
+        return conn.execute("select count(*) from citations").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def has_edit(path: Path) -> bool:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute("select count(*) from events where title = ?",
+                            [EDITED_TITLE]).fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+class Site:
+    """A folder with the database, and the build's cache kept beside it so
+    each killed build starts from the same state."""
+
+    def __init__(self, root: Path):
+        self.folder = root / "site"
+        self.folder.mkdir()
+        self.target = self.folder / "heritage.db"
+        self.cache = root / "cache"
+        self.env = dict(os.environ, HERITAGE_CACHE_DIR=str(self.cache))
+        self.saved: dict = {}
+
+    def build(self, data: Path, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(self.command(data), env=self.env, capture_output=True,
+                              text=True, check=check)
+
+    def command(self, data: Path) -> list:
+        return [sys.executable, "-m", "datasette_heritage.cli", "build", str(data),
+                str(self.target)]
+
+    def save(self) -> None:
+        self.saved = {"db": self.target.read_bytes(),
+                      "cache": {p: p.read_bytes() for p in self.cache.rglob("*") if p.is_file()}}
+
+    def restore(self) -> None:
+        self.target.write_bytes(self.saved["db"])
+        shutil.rmtree(self.cache, ignore_errors=True)
+        for path, data in self.saved["cache"].items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    def unchanged(self) -> bool:
+        return self.target.read_bytes() == self.saved["db"]
+
+    def temp_files(self) -> list:
+        names = [p.name for p in self.folder.iterdir() if p != self.target]
+        for name in names:
+            assert name.startswith(f".{self.target.name}.") and TEMP_SUFFIX in name, name
+        return names
+
+
+def startup_seconds() -> float:
+    """How long Python takes to start the command at all."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "datasette_heritage.cli", "--help"],
+                   check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def timed_build(site: Site, data: Path) -> Tuple[float, float]:
+    """Run a whole build; return when its temporary file appeared and when
+    it finished, in seconds from its start."""
+    started = time.perf_counter()
+    process = subprocess.Popen(site.command(data), env=site.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    writing = None
+    while process.poll() is None:
+        if writing is None and site.temp_files():
+            writing = time.perf_counter() - started
+        time.sleep(0.002)
+    finished = time.perf_counter() - started
+    assert process.returncode == 0, process.stderr.read()
+    return (writing if writing is not None else finished), finished
+
+
+def kill_at_random_points(site: Site, data: Path, is_new: Callable[[Path], bool]) -> None:
+    """Kill builds of ``data`` into the site at random points; after each,
+    the database must be the saved one, unchanged and whole, or (killed
+    after the swap) the new one, whole.
+
+    Half the kills fall anywhere in the run; the other half wait for the
+    build's temporary file and fall while it is being written, checked and
+    renamed, which can be a small part of the run.
+    """
+    site.save()
+    previous_citations = open_and_check(site.target)
+    timings = []
+    for _ in range(2):  # an uninterrupted build from the same state
+        timings.append(timed_build(site, data))
+        assert is_new(site.target)
+        site.restore()
+    start = startup_seconds() * 0.8
+    writing, duration = min(t[0] for t in timings), min(t[1] for t in timings)
+
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    half = KILL_POINTS // 2
+    mid_build = mid_write = 0
+    for point in range(KILL_POINTS):
+        slice_ = ((point % half) + rng.random()) / half
+        process = subprocess.Popen(site.command(data), env=site.env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if point < half:
+            delay = start + slice_ * (duration - start)
+            time.sleep(delay)
+        else:
+            while not site.temp_files() and process.poll() is None:
+                time.sleep(0.001)
+            delay = slice_ * (duration - writing)
+            time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        where = (f"kill {point} at {delay:.2f}s ({'while writing' if point >= half else 'from start'})"
+                 f" of a {duration:.2f}s build writing from {writing:.2f}s (seed {seed})")
+        killed = process.returncode == -signal.SIGKILL
+        if site.unchanged():
+            mid_build += killed
+            mid_write += killed and bool(site.temp_files())
+            assert open_and_check(site.target) == previous_citations, where
+        else:
+            # Killed after the atomic rename (or it finished first): the new
+            # database is whole.
+            assert is_new(site.target), where
+        site.restore()
+    assert mid_build >= MIN_MID_BUILD, (mid_build, where)
+    assert mid_write >= MIN_MID_WRITE, (mid_write, where)
+
+    # The next build succeeds and removes what the killed ones left.
+    site.build(data)
+    assert is_new(site.target)
+    assert site.temp_files() == []
+    print(f"{mid_build} of {KILL_POINTS} kills before the swap, {mid_write} of them while "
+          f"writing, in a {duration:.2f}s build writing from {writing:.2f}s (seed {seed})")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("crash") / "corpus"
+    synthesize(path, CITATIONS, seed=5)
+    return path
+
+
+def test_killed_full_builds_leave_the_previous_database(corpus, tmp_path):
+    site = Site(tmp_path)
+    # The previous database holds other records, so a swapped-in new one
+    # could never pass for it.
+    site.build(FIXTURE_DATA)
+    kill_at_random_points(site, corpus, lambda db: open_and_check(db) == CITATIONS)
+
+
+def test_killed_rebuilds_after_an_edit_leave_the_previous_database(corpus, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    site = Site(tmp_path)
+    site.build(data)
+    events = sorted((data / "events").rglob("*.yml"))[0]
+    text = events.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.strip().startswith("title:"))
+    events.write_text(text.replace(title, title.split("title:")[0] + "title: " + EDITED_TITLE, 1),
+                      encoding="utf-8")
+    kill_at_random_points(site, data, lambda db: open_and_check(db) == CITATIONS
+                          and has_edit(db))
+
+
+def test_a_killed_first_build_leaves_no_database_and_the_next_succeeds(corpus, tmp_path):
+    site = Site(tmp_path)
+    process = subprocess.Popen(site.command(corpus), env=site.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Wait until the build is writing its temporary file, then kill it.
+    deadline = time.time() + 60
+    while not site.temp_files():
+        assert time.time() < deadline and process.poll() is None
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not site.target.exists()
+    site.build(corpus)
+    assert open_and_check(site.target) == CITATIONS
+    assert site.temp_files() == []
