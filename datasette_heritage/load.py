@@ -70,6 +70,8 @@ class RecordLoader:
         # Record types with a file that could not be read: references to them
         # are not reported, since the missing ids are most likely in that file.
         self.unreadable: Set[str] = set()
+        # Vocabularies without a file: their terms are not reported one by one.
+        self.missing_vocabularies: Set[str] = set()
         self.site_ids: Set[str] = set()
         self.monument_sites: Dict[str, str] = {}
         self.source_texts: Dict[str, Optional[str]] = {}
@@ -90,6 +92,7 @@ class RecordLoader:
                 self.problems.add(self._display(self.data_dir / "vocabularies" / f"{name}.yml"),
                                   1, "", "vocabulary file is missing",
                                   f"a list of {name.replace('_', ' ')} terms")
+                self.missing_vocabularies.add(name)
         yield from self.load_files(files)
 
     def load_files(self, files: List[Tuple[str, Path]]) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
@@ -167,6 +170,8 @@ class RecordLoader:
             return True
         if ref_type in self.unreadable or namespace + str(value) in self.seen[ref_type]:
             return False  # defined but broken, or maybe in an unreadable file: reported there
+        if ref_type == "vocabulary" and namespace.rstrip(":") in self.missing_vocabularies:
+            return False  # the missing file is reported
         guess = difflib.get_close_matches(str(value), list(known), n=1) if len(known) < 50000 else []
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
         self.problems.add(display, line_of(record, path), field_name(path),
@@ -286,14 +291,15 @@ class RecordLoader:
     def _load_event(self, path: Path) -> Rows:
         events, links, citations = [], [], []
         for display, r in self._records(path, "event"):
-            ok = self._check_ref(display, r, ["site_id"], r["site_id"], self.site_ids,
-                                 "site", "data/sites/", "site")
+            site_known = self._check_ref(display, r, ["site_id"], r["site_id"], self.site_ids,
+                                         "site", "data/sites/", "site")
+            ok = site_known
             ok &= self._check_ref(display, r, ["kind"], r["kind"], self.vocab["event_kinds"],
                                   "event kind", "data/vocabularies/event_kinds.yml",
                                   "vocabulary", "event_kinds:")
             date = self._date(display, r, "date")
             ok &= date is not None
-            event_links = self._event_monuments(display, r)
+            event_links = self._event_monuments(display, r, site_known)
             event_citations = self._event_citations(display, r)
             if not ok or event_links is None or event_citations is None:
                 continue
@@ -310,7 +316,8 @@ class RecordLoader:
             citations.extend(event_citations)
         return {"events": events, "event_monuments": links, "citations": citations}
 
-    def _event_monuments(self, display: str, r: Any) -> Optional[List[Dict[str, Any]]]:
+    def _event_monuments(self, display: str, r: Any,
+                         site_known: bool = True) -> Optional[List[Dict[str, Any]]]:
         rows = []
         ok = True
         seen: Set[str] = set()
@@ -327,7 +334,9 @@ class RecordLoader:
                                   f"monument {mid!r} is listed twice", "each monument once per event")
                 ok = False
             seen.add(mid)
-            if self.monument_sites[mid] != r["site_id"]:
+            # Against an unknown event site every monument would differ: the
+            # site is reported, not each monument.
+            if site_known and self.monument_sites[mid] != r["site_id"]:
                 self.problems.add(display, line_of(r, path + ["monument_id"]),
                                   field_name(path + ["monument_id"]),
                                   f"monument {mid!r} is at site {self.monument_sites[mid]!r}, "

@@ -122,7 +122,9 @@ def validate_record(record_type: str, record: Any, file: str) -> List[Problem]:
     for error in validator.iter_errors(record):
         problems.extend(_problems_from(error, record, file))
     problems.sort(key=lambda p: p.line)
-    return problems
+    # jsonschema raises one "required" error per missing field, each carrying
+    # the whole list: report each missing field once.
+    return list(dict.fromkeys(problems))
 
 
 def _problems_from(error: Any, record: Any, file: str) -> List[Problem]:

@@ -41,7 +41,7 @@ def make_case(case: str, workdir: Path) -> Path:
 
 
 def test_there_are_enough_cases():
-    assert len(CASES) >= 15
+    assert len(CASES) >= 50
 
 
 @pytest.mark.parametrize("case", CASES)
