@@ -235,8 +235,10 @@ def _run(c: Container, i: Instruction, patterns) -> None:
 
 
 def _cmd(c: Container, i: Instruction, patterns) -> None:
-    # Exec form only: a shell form CMD would not receive the stop signal.
-    c.cmd = json.loads(i.args)
+    if i.args.startswith("["):
+        c.cmd = json.loads(i.args)  # exec form
+    else:
+        c.cmd = ["/bin/sh", "-c", i.args]  # shell form, as Docker runs it
 
 
 STEPS = {"FROM": _from, "ENV": _env, "WORKDIR": _workdir, "COPY": _copy, "RUN": _run,
