@@ -104,28 +104,69 @@ def _fail(filename: str, event: Any, message: str, expected: Optional[str] = Non
     raise YamlError(Problem(filename, event.start_mark.line + 1, "", message, expected))
 
 
+_SCALAR = yaml.ScalarEvent
+_MAPPING_START = yaml.MappingStartEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_ALIAS = yaml.AliasEvent
+_DOCUMENT_START = yaml.DocumentStartEvent
+_STREAM_END = yaml.StreamEndEvent
+try:
+    # libyaml's parser, called directly: yaml.parse() wraps the same parser in
+    # a generator and a check_event() call per event, a third of the time.
+    from yaml._yaml import CParser as _CParser
+except ImportError:
+    _CParser = None
+
+
 def _build(text: str, filename: str) -> Any:
-    # Each frame is [container, pending_key, pending_key_line]; a mapping frame
-    # alternates between waiting for a key and waiting for its value.
-    stack: List[list] = []
+    # The open container, whether it is a mapping, its pending key (None:
+    # waiting for a key) and that key's line live in locals; the stack holds
+    # those of the containers around it. Locals, not a list per frame, and
+    # the parser's own get_event: this loop runs once per scalar of the corpus.
+    if _CParser is not None:
+        next_event = _CParser(text).get_event
+    else:
+        events = yaml.parse(text, Loader=_Loader)
+        next_event = lambda: next(events, None)  # noqa: E731
+    stack: List[tuple] = []
     roots: List[Any] = []
     documents = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    container: Any = None
+    is_map = False
+    key: Optional[str] = None
+    key_line = 0
+    while True:
+        event = next_event()
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if kind is _SCALAR:
             if event.tag is not None and event.tag != "!":
                 _fail(filename, event, f"YAML tag {event.tag!r} is not allowed",
                       "plain values")
             if event.anchor is not None:
                 _fail(filename, event, "YAML anchors (&) are not allowed",
                       "each value written out in full")
-            # implicit[0] is true for plain (unquoted) scalars only.
-            if event.implicit[0]:
-                value: Any = resolve_plain(event.value)
+            if container is None:
+                roots.append(resolve_plain(event.value) if event.implicit[0] else event.value)
+            elif is_map:
+                if key is None:
+                    # Keys are always text: "2015:" is the key "2015", not the number.
+                    key = event.value
+                    if key in container:
+                        _fail(filename, event,
+                              f"duplicate key {key!r} (first on line {container.key_lines[key]})",
+                              "each key once per mapping")
+                    key_line = event.start_mark.line + 1
+                else:
+                    # implicit[0] is true for plain (unquoted) scalars only.
+                    container[key] = (resolve_plain(event.value) if event.implicit[0]
+                                      else event.value)
+                    container.key_lines[key] = key_line
+                    key = None
             else:
-                value = event.value
-            _add(stack, roots, value, event, filename)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                container.append(resolve_plain(event.value) if event.implicit[0] else event.value)
+                container.item_lines.append(event.start_mark.line + 1)
+        elif kind is _MAPPING_START or kind is _SEQUENCE_START:
             if event.tag is not None and not event.implicit:
                 _fail(filename, event, f"YAML tag {event.tag!r} is not allowed",
                       "plain values")
@@ -136,64 +177,38 @@ def _build(text: str, filename: str) -> Any:
                 _fail(filename, event, f"nested more than {MAX_DEPTH} levels deep",
                       "records a few levels deep")
             line = event.start_mark.line + 1
-            if kind is yaml.MappingStartEvent:
-                container: Any = Mapping()
-                container.key_lines = {}
+            if kind is _MAPPING_START:
+                new: Any = Mapping()
+                new.key_lines = {}
             else:
-                container = Sequence()
-                container.item_lines = []
-            container.line = line
-            _add(stack, roots, container, event, filename)
-            stack.append([container, _NO_KEY, 0])
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            stack.pop()
-        elif kind is yaml.AliasEvent:
+                new = Sequence()
+                new.item_lines = []
+            new.line = line
+            if container is None:
+                roots.append(new)
+            elif is_map:
+                if key is None:
+                    _fail(filename, event, "a mapping key must be plain text", "key: value")
+                container[key] = new
+                container.key_lines[key] = key_line
+            else:
+                container.append(new)
+                container.item_lines.append(line)
+            stack.append((container, is_map, None, 0))
+            container, is_map, key, key_line = new, kind is _MAPPING_START, None, 0
+        elif kind in _ENDS:
+            container, is_map, key, key_line = stack.pop()
+        elif kind is _ALIAS:
             _fail(filename, event, "YAML aliases (*) are not allowed",
                   "each value written out in full")
-        elif kind is yaml.DocumentStartEvent:
+        elif kind is _DOCUMENT_START:
             documents += 1
             if documents > 1:
                 _fail(filename, event, "more than one YAML document (---) in a file",
                       "one document per file")
+        elif kind is _STREAM_END or event is None:
+            break
     return roots[0] if roots else None
-
-
-class _NoKey:
-    pass
-
-
-_NO_KEY = _NoKey()
-
-
-def _add(stack: List[list], roots: List[Any], value: Any, event: Any,
-         filename: str) -> None:
-    if not stack:
-        roots.append(value)
-        return
-    frame = stack[-1]
-    container = frame[0]
-    line = event.start_mark.line + 1
-    if type(container) is Sequence:
-        container.append(value)
-        container.item_lines.append(line)
-        return
-    if frame[1] is _NO_KEY:
-        if isinstance(value, (Mapping, Sequence)):
-            _fail(filename, event, "a mapping key must be plain text",
-                  "key: value")
-        # Keys are always text: "2015:" is the key "2015", not the number.
-        key = event.value
-        if key in container:
-            _fail(filename, event,
-                  f"duplicate key {key!r} (first on line {container.key_lines[key]})",
-                  "each key once per mapping")
-        frame[1] = key
-        frame[2] = line
-    else:
-        key = frame[1]
-        container[key] = value
-        container.key_lines[key] = frame[2]
-        frame[1] = _NO_KEY
 
 
 def read_yaml_file(path: str, display_name: str) -> Tuple[Any, str]:
