@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
+from datasette.utils.asgi import Request
+
 from . import caching, read_only, security
 
 ASGIApp = Callable[[Dict[str, Any], Callable, Callable], Awaitable[None]]
@@ -36,8 +38,10 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
             if message["type"] == "http.response.start":
                 if on_plugin_page and plugin_headers is None:
                     # Built once, on the first response (Datasette has started
-                    # by then): it renders an empty page.
-                    plugin_headers = await security.plugin_page_headers(datasette)
+                    # by then), by rendering an empty page for this request;
+                    # its csrftoken is only set by a middleware inside this one.
+                    request = Request(dict(scope, csrftoken=lambda: ""), receive)
+                    plugin_headers = await security.plugin_page_headers(datasette, request)
                 headers: Headers = list(message.get("headers", []))
                 for name, value in security.ALL_RESPONSE_HEADERS:
                     headers = _set(headers, name, value, replace=False)

@@ -21,8 +21,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 from urllib.parse import urlsplit
+
+from datasette.utils.asgi import Request
 
 from . import pages
 from .urls import BASE
@@ -38,14 +40,16 @@ def is_plugin_path(datasette, path: str) -> bool:
     return path == base or path == base + ".json" or path.startswith(base + "/")
 
 
-async def trusted_inline_scripts(datasette) -> List[str]:
+async def trusted_inline_scripts(datasette, request: Optional[Request] = None) -> List[str]:
     """CSP hash sources of the inline scripts on every Datasette page.
 
     Taken from the installed Datasette and plugins rather than written down
     here, so an upgrade that changes them cannot silently break the pages.
+    The request is only there for plugins whose hooks look at it; what they
+    add must not depend on it (the hashes are computed once).
     """
     empty = datasette.jinja_env.from_string(_EMPTY_PAGE)
-    html = await datasette.render_template(empty, {}, request=None)
+    html = await datasette.render_template(empty, {}, request=request)
     hashes = []
     for body in _INLINE_SCRIPT.findall(html):
         digest = hashlib.sha256(body.encode("utf-8")).digest()
@@ -87,9 +91,11 @@ def content_security_policy(datasette, script_hashes: List[str]) -> str:
     return "; ".join(directives)
 
 
-async def plugin_page_headers(datasette) -> List[Tuple[bytes, bytes]]:
+async def plugin_page_headers(datasette,
+                              request: Optional[Request] = None) -> List[Tuple[bytes, bytes]]:
     """Headers for every response of the plugin's pages."""
-    policy = content_security_policy(datasette, await trusted_inline_scripts(datasette))
+    policy = content_security_policy(datasette,
+                                     await trusted_inline_scripts(datasette, request))
     return [
         (b"content-security-policy", policy.encode("ascii")),
         (b"x-frame-options", b"DENY"),
