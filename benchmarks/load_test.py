@@ -106,7 +106,7 @@ def start_server(db: Path, port: int, log_path: Path) -> subprocess.Popen:
 
 
 async def client(http: httpx.AsyncClient, paths: List[Tuple[str, str]], start: int,
-                 deadline: float, results: List[Tuple[str, float, int]],
+                 deadline: float, results: List[Tuple[str, str, float, int]],
                  errors: List[str]) -> None:
     i = start
     while time.perf_counter() < deadline:
@@ -120,14 +120,14 @@ async def client(http: httpx.AsyncClient, paths: List[Tuple[str, str]], start: i
             status = 0
             errors.append(f"{path}: {type(error).__name__}: {error}")
         elapsed = time.perf_counter() - began
-        results.append((kind, elapsed, status))
+        results.append((kind, path, elapsed, status))
         if status != 200 and status != 0:
             errors.append(f"{path}: HTTP {status}")
 
 
 async def run_load(url: str, paths: List[Tuple[str, str]], clients: int,
-                   seconds: float) -> Tuple[List[Tuple[str, float, int]], List[str], float]:
-    results: List[Tuple[str, float, int]] = []
+                   seconds: float) -> Tuple[List[Tuple[str, str, float, int]], List[str], float]:
+    results: List[Tuple[str, str, float, int]] = []
     errors: List[str] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
@@ -147,9 +147,11 @@ def percentile(values: List[float], p: float) -> float:
 
 def report(results, errors, wall, clients, paths, db) -> Dict:
     by_kind: Dict[str, List[float]] = defaultdict(list)
-    for kind, elapsed, _ in results:
+    by_path: Dict[str, List[float]] = defaultdict(list)
+    for kind, path, elapsed, _ in results:
         by_kind[kind].append(elapsed * 1000)
-    everything = [e * 1000 for _, e, _ in results]
+        by_path[path].append(elapsed * 1000)
+    everything = [e * 1000 for _, _, e, _ in results]
     figures = {
         "database": str(db), "distinct_pages": len(paths), "clients": clients,
         "seconds": round(wall, 1), "requests": len(results), "errors": len(errors),
@@ -171,6 +173,9 @@ def report(results, errors, wall, clients, paths, db) -> Dict:
         values = by_kind[kind]
         print(f"  {kind:<16} {len(values):>9,} {statistics.median(values):>8.1f} "
               f"{percentile(values, 95):>8.1f} {percentile(values, 99):>8.1f}")
+    slowest = sorted(by_path.items(), key=lambda item: -statistics.median(item[1]))[:5]
+    print("  slowest pages (median ms): " + ", ".join(
+        f"{path} {statistics.median(values):.0f}" for path, values in slowest))
     for error in errors[:10]:
         print("  error:", error)
     if len(errors) > 10:
