@@ -94,10 +94,26 @@ def load_yaml(text: str, filename: str) -> Any:
         return _build(text, filename)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 1
+        line = mark.line + 1 if mark is not None else _reader_error_line(error, text)
         what = getattr(error, "problem", None) or str(error).splitlines()[0]
+        # Where the broken construct began, e.g. the line of an unclosed quote
+        # when the problem is only found at the end of the file.
+        context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+        if context and context_mark is not None and context_mark.line + 1 != line:
+            what += f" ({context}, line {context_mark.line + 1})"
         raise YamlError(Problem(filename, line, "", f"YAML syntax error: {what}",
                                 "valid YAML")) from None
+
+
+def _reader_error_line(error: Any, text: str) -> int:
+    """Line of a character YAML does not allow (a reader error has only its
+    position: in bytes of the UTF-8 text for libyaml, in characters otherwise)."""
+    position = getattr(error, "position", None)
+    if not isinstance(position, int):
+        return 1
+    if _CParser is not None:
+        return text.encode("utf-8")[:position].count(b"\n") + 1
+    return text.count("\n", 0, position) + 1
 
 
 def _fail(filename: str, event: Any, message: str, expected: Optional[str] = None) -> None:
