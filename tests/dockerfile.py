@@ -22,6 +22,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import site
 import subprocess
 import sys
@@ -246,11 +247,31 @@ STEPS = {"FROM": _from, "ENV": _env, "WORKDIR": _workdir, "COPY": _copy, "RUN": 
 
 
 def start(container: Container, port: int, log_path: Path) -> subprocess.Popen:
-    """Start the container's CMD with $PORT set, as Cloud Run and Fly do."""
+    """Start the container's CMD with $PORT set, as Cloud Run and Fly do, in
+    its own process group, as a container's processes are."""
     env = dict(container.env, PORT=str(port))
     with open(log_path, "wb") as log:
         return subprocess.Popen(container.cmd, cwd=container.cwd, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+                                stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def stop(process: subprocess.Popen, timeout: float = 15) -> Optional[int]:
+    """``docker stop``: SIGTERM to the command, then, as the container is
+    removed, SIGKILL to whatever is left of it (a shell form CMD's shell does
+    not pass the signal on). Returns the command's exit status, or None if it
+    had to be killed."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        status: Optional[int] = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        status = None
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+    return status
 
 
 def unreadable_files(root: Path) -> List[str]:

@@ -104,10 +104,7 @@ def test_image_command_serves_the_site_on_port(container, tmp_path):
         # docker stop sends SIGTERM to the command (exec'd, so the server gets
         # it itself), which shuts down gracefully; uvicorn then exits by the
         # same signal, as docker expects.
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(15) in (0, -signal.SIGTERM)
+        assert dockerfile.stop(process) in (0, -signal.SIGTERM)
         assert "Finished server process" in log.read_text()
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        dockerfile.stop(process)  # whatever is left of it, if the test failed
