@@ -10,6 +10,7 @@ files of builds that died.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,20 @@ def remove_stale_temp_files(target: Path) -> None:
         _unlink(path)
 
 
+def recover_interrupted_write(target: Path) -> None:
+    """Roll back what an in-place build that was killed left half done.
+
+    Its SQLite rollback journal is beside the database; SQLite applies it the
+    first time it opens the file for writing. Do that now, before the file is
+    read or replaced: a journal must never meet another database file."""
+    if Path(str(target) + "-journal").exists() and target.is_file():
+        conn = sqlite3.connect(str(target))
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -78,13 +93,16 @@ def validate(data_dir: Path, on_file: Optional[Callable[[Path], None]] = None) -
 
 def build(data_dir: Path, db_path: Path,
           on_file: Optional[Callable[[Path], None]] = None,
-          incremental: bool = False) -> BuildSummary:
+          incremental: bool = False, in_place: bool = False) -> BuildSummary:
     """Build ``db_path`` from ``data_dir``. Raises BuildError, leaving any
     existing ``db_path`` untouched.
 
     With ``incremental``, a build into a database that an incremental build
     wrote reads only the files that changed since (see incremental.py), and
-    a cold build records what it read so that the next one can."""
+    a cold build records what it read so that the next one can. With
+    ``in_place`` too, an incremental build changes ``db_path`` in one SQLite
+    transaction instead of a copy (faster for a large database; not while a
+    ``datasette serve -i`` is reading it: see incremental.py)."""
     started = time.perf_counter()
     target = Path(db_path)
     if target.exists() and target.is_dir():
@@ -94,12 +112,13 @@ def build(data_dir: Path, db_path: Path,
         raise BuildError([Problem(str(target), 1, "", f"no folder {str(target.parent)!r}",
                                   "an existing folder for the database")])
     remove_stale_temp_files(target)
+    recover_interrupted_write(target)
     manifest = None
     if incremental:
         from . import incremental as incremental_build
 
         summary = incremental_build.build_incrementally(Path(data_dir), target, on_file,
-                                                        started)
+                                                        started, in_place)
         if summary is not None:
             return summary
         if Path(data_dir).is_dir():

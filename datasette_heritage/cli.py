@@ -53,7 +53,10 @@ def _guard(action: Callable[[], None]) -> None:
 @click.argument("db_path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--full", is_flag=True,
               help="Read every file, even if DB_PATH was built from most of them.")
-def build(data_dir: Path, db_path: Path, full: bool) -> None:
+@click.option("--in-place", is_flag=True,
+              help="Apply changes to DB_PATH in one SQLite transaction instead of to a "
+                   "copy: faster for a large database, but not while a server reads it.")
+def build(data_dir: Path, db_path: Path, full: bool, in_place: bool) -> None:
     """Validate the records in DATA_DIR and write them to the SQLite file DB_PATH.
 
     The new database is written beside DB_PATH and swapped in only when it is
@@ -69,7 +72,8 @@ def build(data_dir: Path, db_path: Path, full: bool) -> None:
     def run() -> None:
         summary = _with_progress(data_dir, "Building",
                                  lambda on_file: build_database(data_dir, db_path, on_file,
-                                                                incremental=not full))
+                                                                incremental=not full,
+                                                                in_place=in_place))
         _print_summary(summary, db_path)
 
     _guard(run)

@@ -29,8 +29,15 @@ A build into an existing database then:
 Copying, not changing the previous file in place, keeps the build's promise:
 whatever happens (a problem, an exception, a kill), the previous file is
 byte-identical, and a ``datasette serve -i`` reading it never sees a page
-change under it. The price is the copy: a few seconds for a 1 GB database
-(see benchmarks/README.md).
+change under it. The price is the copy and its fsync: seconds for a 1 GB
+database (benchmarks/README.md). ``in_place`` trades that promise for speed:
+the changes go into the database itself, in one transaction with SQLite's
+rollback journal. A problem in the records still writes nothing (they are
+all checked before the first write), an exception rolls the transaction
+back to the same bytes, and a kill leaves a journal that the next build
+rolls back before anything else (build.recover_interrupted_write); but a
+server reading the file with ``-i`` (immutable) ignores journals and may
+read half a change, so use it where no such server is running.
 """
 from __future__ import annotations
 
@@ -424,8 +431,9 @@ def sources_of_texts(conn: sqlite3.Connection, data_dir: Path, texts: Set[str]) 
 # -- writing the changes -----------------------------------------------------------
 
 def apply(db: Any, loaded: Loaded) -> Dict[str, int]:
-    """Replace the rows of the re-read files in ``db`` (a sqlite_utils Database
-    on the copy); returns the expected row count of every table."""
+    """Replace the rows of the re-read files in ``db`` (a sqlite_utils Database),
+    inside the caller's transaction; returns the expected row count of every
+    table."""
     conn = db.conn
     counts = database.table_counts(db)
     files = {t: json.dumps(sorted(loaded.files.get(t, ()))) for t in TABLE_OF_TYPE}
@@ -436,32 +444,31 @@ def apply(db: Any, loaded: Loaded) -> Dict[str, int]:
     touched_monuments = {row[0] for row in conn.execute(
         "SELECT DISTINCT monument_id FROM event_monuments WHERE event_id IN "
         "(SELECT value FROM json_each(?))", (old_event_ids,))}
-    with conn:
-        for table in ("event_monuments", "citations"):
-            cursor = conn.execute(f"DELETE FROM [{table}] WHERE event_id IN "
-                                  f"(SELECT value FROM json_each(?))", (old_event_ids,))
-            counts[table] -= cursor.rowcount
-        for record_type in ("event", "source", "monument", "site"):
-            table = TABLE_OF_TYPE[record_type]
-            if table in database.FTS:
-                _fts(conn, table, "'delete', ", in_files, files[record_type])
-            cursor = conn.execute(f"DELETE FROM [{table}] WHERE {in_files}",
-                                  (files[record_type],))
-            counts[table] -= cursor.rowcount
-        for record_type in ("site", "monument", "source", "event"):
-            table = TABLE_OF_TYPE[record_type]
-            for name in ([table, "event_monuments", "citations"] if table == "events"
-                         else [table]):
-                rows = loaded.rows.get(name, [])
-                if rows:
-                    database.insert_rows(db, name, rows)
-                    counts[name] += len(rows)
-            if table in database.FTS:
-                _fts(conn, table, "", in_files, files[record_type])
-        new_events = [row["id"] for row in loaded.rows.get("events", [])]
-        touched_monuments |= {row["monument_id"] for row in loaded.rows.get("event_monuments", [])}
-        touched_monuments |= {row["id"] for row in loaded.rows.get("monuments", [])}
-        database.derive(db, events=new_events, monuments=sorted(touched_monuments))
+    for table in ("event_monuments", "citations"):
+        cursor = conn.execute(f"DELETE FROM [{table}] WHERE event_id IN "
+                              f"(SELECT value FROM json_each(?))", (old_event_ids,))
+        counts[table] -= cursor.rowcount
+    for record_type in ("event", "source", "monument", "site"):
+        table = TABLE_OF_TYPE[record_type]
+        if table in database.FTS:
+            _fts(conn, table, "'delete', ", in_files, files[record_type])
+        cursor = conn.execute(f"DELETE FROM [{table}] WHERE {in_files}",
+                              (files[record_type],))
+        counts[table] -= cursor.rowcount
+    for record_type in ("site", "monument", "source", "event"):
+        table = TABLE_OF_TYPE[record_type]
+        for name in ([table, "event_monuments", "citations"] if table == "events"
+                     else [table]):
+            rows = loaded.rows.get(name, [])
+            if rows:
+                database.insert_rows(db, name, rows)
+                counts[name] += len(rows)
+        if table in database.FTS:
+            _fts(conn, table, "", in_files, files[record_type])
+    new_events = [row["id"] for row in loaded.rows.get("events", [])]
+    touched_monuments |= {row["monument_id"] for row in loaded.rows.get("event_monuments", [])}
+    touched_monuments |= {row["id"] for row in loaded.rows.get("monuments", [])}
+    database.derive(db, events=new_events, monuments=sorted(touched_monuments))
     return counts
 
 
@@ -521,13 +528,14 @@ def cold_manifest(data_dir: Path) -> Manifest:
 
 
 def build_incrementally(data_dir: Path, target: Path,
-                        on_file: Optional[Callable[[Path], None]], started: float) -> Any:
+                        on_file: Optional[Callable[[Path], None]], started: float,
+                        in_place: bool = False) -> Any:
     """Update ``target`` from the files that changed; a BuildSummary, or None
     when only a cold build will do (no usable manifest, a vocabulary changed).
     Raises BuildError, leaving ``target`` byte-identical."""
     import sqlite_utils
 
-    from .build import BuildSummary, _fsync, _unlink, temp_path_for
+    from .build import BuildSummary
 
     if not target.is_file() or not Path(data_dir).is_dir():
         return None
@@ -556,6 +564,31 @@ def build_incrementally(data_dir: Path, target: Path,
             conn.close()
         return BuildSummary(tables, _yaml_count(found.files), verified, unverified,
                             time.perf_counter() - started, files_reread=0)
+    if in_place:
+        tables, verified, unverified = _apply_in_place(target, loaded, new_manifest.token)
+    else:
+        tables, verified, unverified = _apply_to_copy(target, loaded, new_manifest.token)
+    new_manifest.write(target)
+    return BuildSummary(tables, _yaml_count(found.files), verified, unverified,
+                        time.perf_counter() - started, files_reread=loaded.files_read)
+
+
+def _apply_and_check(db: Any, target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str, int], int, int]:
+    with db.conn:  # one transaction: all of it, or (an exception) none of it
+        expected = apply(db, loaded)
+        failures = check_changes(db, loaded, expected)
+        if failures:
+            raise BuildError([Problem(str(target), 1, "", "database check failed: " + f,
+                                      "a consistent database") for f in failures])
+        db.execute(f"PRAGMA user_version = {token}")
+    return _totals(db.conn)
+
+
+def _apply_to_copy(target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str, int], int, int]:
+    import sqlite_utils
+
+    from .build import _fsync, _unlink, temp_path_for
+
     temp = temp_path_for(target)
     db = None
     try:
@@ -564,13 +597,7 @@ def build_incrementally(data_dir: Path, target: Path,
         # Thrown away on any failure, like a cold build's temporary file.
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
-        expected = apply(db, loaded)
-        failures = check_changes(db, loaded, expected)
-        if failures:
-            raise BuildError([Problem(str(target), 1, "", "database check failed: " + f,
-                                      "a consistent database") for f in failures])
-        db.execute(f"PRAGMA user_version = {new_manifest.token}")
-        tables, verified, unverified = _totals(db.conn)
+        totals = _apply_and_check(db, target, loaded, token)
         db.close()
         _fsync(temp)
         os.replace(temp, target)
@@ -581,9 +608,24 @@ def build_incrementally(data_dir: Path, target: Path,
         _unlink(temp)
         _unlink(Path(str(temp) + "-journal"))
         raise
-    new_manifest.write(target)
-    return BuildSummary(tables, _yaml_count(found.files), verified, unverified,
-                        time.perf_counter() - started, files_reread=loaded.files_read)
+    return totals
+
+
+def _apply_in_place(target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str, int], int, int]:
+    """SQLite's own rollback journal instead of a copy: on an exception the
+    transaction rolls back and the file is as it was; if the process is
+    killed, the journal left beside it rolls it back the next time SQLite
+    opens it for writing (but a ``datasette serve -i`` reading it meanwhile
+    ignores the journal and may see half a change)."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(str(target))
+    try:
+        db.execute("PRAGMA journal_mode = DELETE")
+        db.execute("PRAGMA synchronous = FULL")
+        return _apply_and_check(db, target, loaded, token)
+    finally:
+        db.close()
 
 
 def _yaml_count(files: Dict[str, FileState]) -> int:

@@ -76,7 +76,8 @@ def first(folder: Path, pattern: str = "*.yml") -> Path:
     return sorted(folder.rglob(pattern))[0]
 
 
-def test_edits_give_what_a_cold_build_gives(data, built, tmp_path):
+@pytest.mark.parametrize("in_place", [False, True])
+def test_edits_give_what_a_cold_build_gives(data, built, tmp_path, in_place):
     events_file = first(data / "events")
 
     def edit_events(events):
@@ -103,9 +104,10 @@ def test_edits_give_what_a_cold_build_gives(data, built, tmp_path):
                                        "x")[0][1], id="a-new-monument")
     (data / "monuments" / "zz-new.yml").write_text(record_yaml(new_monument), encoding="utf-8")
 
-    summary = build(data, built, incremental=True)
+    summary = build(data, built, incremental=True, in_place=in_place)
     assert 0 < summary.files_reread < summary.files / 2
     assert_same_as_cold(data, built, tmp_path)
+    assert sorted(p.name for p in built.parent.iterdir()) == ["heritage.db"]
 
 
 def test_a_removed_file_removes_its_records(data, built, tmp_path):
@@ -169,7 +171,9 @@ def test_another_data_folder_means_a_cold_build(data, built, tmp_path):
     assert build(other, built, incremental=True).files_reread is None
 
 
-def test_a_failure_while_writing_leaves_the_previous_database(data, built, monkeypatch):
+@pytest.mark.parametrize("in_place", [False, True])
+def test_a_failure_while_writing_leaves_the_previous_database(data, built, monkeypatch,
+                                                              in_place):
     rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
     before = built.read_bytes()
 
@@ -178,7 +182,7 @@ def test_a_failure_while_writing_leaves_the_previous_database(data, built, monke
 
     monkeypatch.setattr(incremental, "check_changes", broken)
     with pytest.raises(RuntimeError):
-        build(data, built, incremental=True)
+        build(data, built, incremental=True, in_place=in_place)
     assert built.read_bytes() == before
     assert sorted(p.name for p in built.parent.iterdir()) == ["heritage.db"]
     monkeypatch.undo()
@@ -200,3 +204,47 @@ def test_cli_builds_incrementally_unless_told_not_to(data, tmp_path):
     assert "re-read 1 changed file(s)" in result.output
     result = runner.invoke(cli, ["build", "--full", str(data), str(target)])
     assert result.exit_code == 0 and "re-read" not in result.output
+
+
+KILLED_BUILD = """
+import os, sys
+from datasette_heritage import incremental
+from datasette_heritage.build import build
+
+def killed(*args):
+    os._exit(9)  # after the rows were changed, before the commit
+
+incremental.check_changes = killed
+build(sys.argv[1], sys.argv[2], incremental=True, in_place=True)
+"""
+
+
+def test_an_in_place_build_killed_midway_is_rolled_back(data, built, tmp_path):
+    import subprocess
+    import sys
+
+    rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
+    before = built.read_bytes()
+    done = subprocess.run([sys.executable, "-c", KILLED_BUILD, str(data), str(built)])
+    assert done.returncode == 9
+    journal = Path(str(built) + "-journal")
+    assert journal.exists() and built.read_bytes() != before
+    # The next build rolls the journal back first, then sees the same edit.
+    summary = build(data, built, incremental=True, in_place=True)
+    assert not journal.exists()
+    assert summary.files_reread == 1
+    assert_same_as_cold(data, built, tmp_path)
+
+
+def test_recovery_restores_the_bytes_before_the_killed_build(data, built, tmp_path):
+    import subprocess
+    import sys
+
+    rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
+    before = built.read_bytes()
+    subprocess.run([sys.executable, "-c", KILLED_BUILD, str(data), str(built)])
+    from datasette_heritage.build import recover_interrupted_write
+
+    recover_interrupted_write(built)
+    assert built.read_bytes() == before
+    assert not Path(str(built) + "-journal").exists()
