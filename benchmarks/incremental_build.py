@@ -35,6 +35,7 @@ STAGES = [
     (incremental, "apply", "delete and insert rows, FTS, derived columns"),
     (incremental, "check_changes", "check the changes"),
     (build_module, "_fsync", "fsync and rename"),
+    (incremental, "_totals", "count rows for the summary"),
 ]
 
 
@@ -118,25 +119,30 @@ def main() -> None:
     summary = build_module.build(data, target, incremental=True)
     results.append(("nothing changed", [time.perf_counter() - started], summary.files_reread,
                     dict(totals)))
+    modes = {"copy": False, "in place": True}
     for name, path, edited in edits(data):
         original = path.read_bytes()
-        times, stages = [], defaultdict(list)
-        reread = None
-        for i in range(args.repeat):
-            for content in (edited.encode("utf-8"), original):
-                path.write_bytes(content)
-                totals.clear()
-                started = time.perf_counter()
-                summary = build_module.build(data, target, incremental=True)
-                seconds = time.perf_counter() - started
-                if content is not original:  # time the edit, not the undo
-                    times.append(seconds)
-                    reread = summary.files_reread
-                    for stage, value in totals.items():
-                        stages[stage].append(value)
-        results.append((name, times, reread, {s: median(v) for s, v in stages.items()}))
-        print(f"{name}: median {median(times):.2f}s over {len(times)} "
-              f"({', '.join(f'{t:.2f}' for t in times)}); files re-read: {reread}", flush=True)
+        for mode, in_place in modes.items():
+            times, stages = [], defaultdict(list)
+            reread = None
+            for i in range(args.repeat):
+                for content in (edited.encode("utf-8"), original):
+                    path.write_bytes(content)
+                    totals.clear()
+                    started = time.perf_counter()
+                    summary = build_module.build(data, target, incremental=True,
+                                                 in_place=in_place)
+                    seconds = time.perf_counter() - started
+                    if content is not original:  # time the edit, not the undo
+                        times.append(seconds)
+                        reread = summary.files_reread
+                        for stage, value in totals.items():
+                            stages[stage].append(value)
+            results.append((f"{name}, {mode}", times, reread,
+                            {s: median(v) for s, v in stages.items()}))
+            print(f"{name}, {mode}: median {median(times):.2f}s over {len(times)} "
+                  f"({', '.join(f'{t:.2f}' for t in times)}); files re-read: {reread}",
+                  flush=True)
 
     print()
     rows = [[name, f"{median(times):.2f}", str(reread),
