@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple)
 
 from . import database
-from .load import FOLDERS, VOCABULARIES, RecordLoader, discover_files
+from .load import FOLDERS, VOCABULARIES, RecordLoader, discover_files, walk
 from .problems import BuildError, Problem, ProblemLog
 
 FORMAT = 1
@@ -98,13 +98,10 @@ FileState = List[Any]  # [size, mtime_ns, sha1]
 def scan(data_dir: Path) -> Dict[str, os.stat_result]:
     """Every file a build reads, by path relative to data_dir (POSIX)."""
     found = {}
-    for record_type, path in discover_files(data_dir):
-        found[path.relative_to(data_dir).as_posix()] = path.stat()
-    sources = data_dir / "sources"
-    if sources.is_dir():
-        for path in sources.rglob("*.txt"):
-            if path.is_file():
-                found[path.relative_to(data_dir).as_posix()] = path.stat()
+    for folder, suffixes in [(f, (".yml", ".yaml")) for _, f in FOLDERS] + \
+            [("sources", (".txt",))]:
+        for parts, _, stat in walk(Path(data_dir) / folder, suffixes, with_stat=True):
+            found[folder + "/" + "/".join(parts)] = stat
     return found
 
 
@@ -151,7 +148,8 @@ class Manifest:
 
     @staticmethod
     def token_for(files: Dict[str, FileState]) -> int:
-        digest = hashlib.sha1(json.dumps(files, sort_keys=True).encode()).hexdigest()
+        # Files are in scan order, the same for the same folder: no sorting.
+        digest = hashlib.sha1(json.dumps(files).encode()).hexdigest()
         return int(digest[:7], 16) + 1  # positive, fits user_version
 
 

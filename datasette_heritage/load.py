@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
@@ -47,10 +48,36 @@ def discover_files(data_dir: Path) -> List[Tuple[str, Path]]:
     """Every record file under data_dir as (record type, path), in load order."""
     found = []
     for record_type, folder in FOLDERS:
-        base = data_dir / folder
-        if base.is_dir():
-            paths = [p for p in base.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()]
-            found.extend((record_type, p) for p in sorted(paths))
+        found.extend((record_type, Path(path))
+                     for _, path, _ in walk(Path(data_dir) / folder, (".yml", ".yaml")))
+    return found
+
+
+def walk(base: Path, suffixes: Tuple[str, ...], with_stat: bool = False
+         ) -> List[Tuple[Tuple[str, ...], str, Optional[os.stat_result]]]:
+    """Files under ``base`` (not following links to folders) whose suffix is one
+    of ``suffixes``, in the order their paths sort: (path parts below base,
+    path, stat if asked).
+
+    os.scandir, not Path.rglob: a folder entry says whether it is a file
+    without another system call, and no Path object is made per entry, which
+    matters for the 40,000 files of a corpus of a million citations."""
+    found: List[Tuple[Tuple[str, ...], str, Optional[os.stat_result]]] = []
+
+    def visit(folder: str, parts: Tuple[str, ...]) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                visit(entry.path, parts + (entry.name,))
+            elif os.path.splitext(entry.name)[1] in suffixes and entry.is_file():
+                found.append((parts + (entry.name,), entry.path,
+                              entry.stat() if with_stat else None))
+
+    visit(str(base), ())
+    found.sort(key=lambda item: item[0])
     return found
 
 
