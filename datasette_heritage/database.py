@@ -164,6 +164,9 @@ def finish(db: sqlite_utils.Database) -> None:
     db["events"].create_index(["date_start", "date_end"], if_not_exists=True)
     db["events"].create_index(["supporting_sources", "contested"], if_not_exists=True)
     db["sources"].create_index(["published_start", "published_end"], if_not_exists=True)
+    # An incremental build replaces the rows of the files that changed.
+    for name in ("monuments", "sources", "events"):
+        db[name].create_index(["record_file"], if_not_exists=True)
     # The timeline pages (queries.timeline): a site's or a kind's events in
     # date order, read in index order up to the page's LIMIT.
     db["events"].create_index(["site_id", "date_start"], if_not_exists=True)

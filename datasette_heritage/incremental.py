@@ -290,12 +290,19 @@ class Loaded:
 
 
 def load_changed(data_dir: Path, conn: sqlite3.Connection, dirty: Set[str],
-                 on_file: Optional[Callable[[Path], None]] = None) -> Loaded:
+                 on_file: Optional[Callable[[Path], None]] = None,
+                 scanned: Optional[Iterable[str]] = None) -> Loaded:
     """Load the dirty files (displays) and those that depend on what changed in
-    them. Raises BuildError with the problems a cold build would report."""
-    all_files = discover_files(data_dir)
-    order = {str(path): i for i, (_, path) in enumerate(all_files)}
-    type_of = {str(path): t for t, path in all_files}
+    them. Raises BuildError with the problems a cold build would report.
+    ``scanned``: the relative paths scan() found, in its order (the load
+    order), so as not to walk the folders twice."""
+    if scanned is None:
+        all_files = [(t, str(path)) for t, path in discover_files(data_dir)]
+    else:
+        all_files = [(TYPE_OF_FOLDER[rel.split("/", 1)[0]], str(data_dir / rel))
+                     for rel in scanned if not rel.endswith(".txt")]
+    order = {display: i for i, (_, display) in enumerate(all_files)}
+    type_of = {display: t for t, display in all_files}
     for display in dirty:  # removed files: their type is their folder's
         if display not in type_of:
             folder = Path(display).relative_to(data_dir).parts[0]
@@ -547,7 +554,8 @@ def build_incrementally(data_dir: Path, target: Path,
     try:
         dirty = {str(data_dir / rel) for rel in found.yaml}
         dirty |= sources_of_texts(conn, data_dir, found.texts)
-        loaded = load_changed(data_dir, conn, dirty, on_file) if dirty else Loaded()
+        loaded = load_changed(data_dir, conn, dirty, on_file, found.files) if dirty \
+            else Loaded()
     finally:
         conn.close()
     new_manifest = Manifest(manifest.fingerprint, str(data_dir),
