@@ -558,11 +558,10 @@ def build_incrementally(data_dir: Path, target: Path,
             else Loaded()
     finally:
         conn.close()
-    new_manifest = Manifest(manifest.fingerprint, str(data_dir),
-                            Manifest.token_for(found.files), found.files)
     if not dirty:
-        new_manifest.token = manifest.token  # same database
-        new_manifest.write(target)
+        if found.files != manifest.files:  # touched, not changed: remember the new stat
+            Manifest(manifest.fingerprint, str(data_dir), manifest.token,
+                     found.files).write(target)
         conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
         try:
             tables, verified, unverified = _totals(conn)
@@ -570,6 +569,8 @@ def build_incrementally(data_dir: Path, target: Path,
             conn.close()
         return BuildSummary(tables, _yaml_count(found.files), verified, unverified,
                             time.perf_counter() - started, files_reread=0)
+    new_manifest = Manifest(manifest.fingerprint, str(data_dir),
+                            Manifest.token_for(found.files), found.files)
     if in_place:
         tables, verified, unverified = _apply_in_place(target, loaded, new_manifest.token)
     else:
