@@ -10,11 +10,13 @@ files of builds that died.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Iterator, Optional
 
 import sqlite_utils
 
@@ -123,16 +125,9 @@ def build(data_dir: Path, db_path: Path,
             return summary
         if Path(data_dir).is_dir():
             manifest = incremental_build.cold_manifest(Path(data_dir))
-    temp = temp_path_for(target)
     problems = ProblemLog()
     loader = RecordLoader(Path(data_dir), problems, on_file)
-    db: Optional[sqlite_utils.Database] = None
-    try:
-        db = sqlite_utils.Database(str(temp), recreate=True)
-        # The temporary file is thrown away on any failure, so it needs no
-        # journal; durability comes from the fsync before the rename.
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
+    with swapped_in(target) as db:
         database.create_schema(db)
         with db.conn:
             for table, rows in loader.rows():
@@ -148,7 +143,30 @@ def build(data_dir: Path, db_path: Path,
         if manifest is not None:
             # Ties the manifest to this very file (incremental.read_manifest).
             db.execute(f"PRAGMA user_version = {manifest.token}")
+    if manifest is not None:
+        manifest.write(target)
+    return BuildSummary(tables, loader.stats.files, loader.stats.citations_verified,
+                        loader.stats.citations_unverified, time.perf_counter() - started)
+
+
+@contextmanager
+def swapped_in(target: Path, copy_of: Optional[Path] = None) -> Iterator[sqlite_utils.Database]:
+    """A database written beside ``target`` (new, or a copy of ``copy_of``)
+    that replaces ``target`` with an atomic rename when the block ends; on any
+    exception (or a kill) ``target`` is untouched and the temporary file goes."""
+    temp = temp_path_for(target)
+    db: Optional[sqlite_utils.Database] = None
+    try:
+        if copy_of is not None:
+            shutil.copyfile(copy_of, temp)
+        db = sqlite_utils.Database(str(temp), recreate=copy_of is None)
+        # The temporary file is thrown away on any failure, so it needs no
+        # journal; durability comes from the fsync before the rename.
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        yield db
         db.close()
+        db = None
         _fsync(temp)
         os.replace(temp, target)
         _fsync(target.parent)
@@ -158,10 +176,6 @@ def build(data_dir: Path, db_path: Path,
         _unlink(temp)
         _unlink(Path(str(temp) + "-journal"))
         raise
-    if manifest is not None:
-        manifest.write(target)
-    return BuildSummary(tables, loader.stats.files, loader.stats.citations_verified,
-                        loader.stats.citations_unverified, time.perf_counter() - started)
 
 
 def _fsync(path: Path) -> None:

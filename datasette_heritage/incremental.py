@@ -44,7 +44,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -592,29 +591,10 @@ def _apply_and_check(db: Any, target: Path, loaded: Loaded, token: int) -> Tuple
 
 
 def _apply_to_copy(target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str, int], int, int]:
-    import sqlite_utils
+    from .build import swapped_in
 
-    from .build import _fsync, _unlink, temp_path_for
-
-    temp = temp_path_for(target)
-    db = None
-    try:
-        shutil.copyfile(target, temp)
-        db = sqlite_utils.Database(str(temp))
-        # Thrown away on any failure, like a cold build's temporary file.
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
+    with swapped_in(target, copy_of=target) as db:
         totals = _apply_and_check(db, target, loaded, token)
-        db.close()
-        _fsync(temp)
-        os.replace(temp, target)
-        _fsync(target.parent)
-    except BaseException:
-        if db is not None:
-            db.close()
-        _unlink(temp)
-        _unlink(Path(str(temp) + "-journal"))
-        raise
     return totals
 
 
