@@ -31,7 +31,7 @@ from datasette_heritage import build as build_module, incremental  # noqa: E402
 STAGES = [
     (incremental, "changes", "stat files, hash the changed"),
     (incremental, "load_changed", "load changed files and dependents"),
-    (incremental.shutil, "copyfile", "copy the database"),
+    (build_module.shutil, "copyfile", "copy the database"),
     (incremental, "apply", "delete and insert rows, FTS, derived columns"),
     (incremental, "check_changes", "check the changes"),
     (build_module, "_fsync", "fsync and rename"),
