@@ -14,8 +14,9 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("HERITAGE_BENCH_DIR", "/tmp/heritage-bench"))
@@ -103,3 +104,25 @@ def print_table(header: List[str], rows: List[List[str]]) -> None:
     print("|" + "|".join(" --- " for _ in header) + "|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+
+
+def instrument(stages: Sequence[Any], totals: Dict[str, float],
+               calls: Optional[Dict[str, int]] = None) -> None:
+    """Wrap each (module, function name, stage) so its time adds to
+    totals[stage] (and its calls to calls[stage]); missing functions are skipped."""
+    for module, name, stage in stages:
+        original = getattr(module, name, None)
+        if original is None:
+            continue
+
+        def timed(*args: Any, __original: Callable = original, __stage: str = stage,
+                  **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                totals[__stage] += time.perf_counter() - started
+                if calls is not None:
+                    calls[__stage] += 1
+
+        setattr(module, name, timed)

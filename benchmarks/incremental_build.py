@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, corpus, machine, median, print_table  # noqa: E402
+from common import BENCH_DIR, corpus, machine, median, print_table, instrument  # noqa: E402
 
 from datasette_heritage import build as build_module, incremental  # noqa: E402
 
@@ -37,21 +37,6 @@ STAGES = [
     (build_module, "_fsync", "fsync and rename"),
     (incremental, "_totals", "count rows for the summary"),
 ]
-
-
-def instrument(totals: Dict[str, float]) -> None:
-    for module, name, stage in STAGES:
-        original = getattr(module, name)
-
-        def timed(*args: Any, __original: Callable = original, __stage: str = stage,
-                  **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return __original(*args, **kwargs)
-            finally:
-                totals[__stage] += time.perf_counter() - started
-
-        setattr(module, name, timed)
 
 
 def edits(data: Path) -> List[tuple]:
@@ -113,7 +98,7 @@ def main() -> None:
           f"{target.stat().st_size / 2**20:,.0f} MiB, {summary.files:,} files")
 
     totals: Dict[str, float] = defaultdict(float)
-    instrument(totals)
+    instrument(STAGES, totals)
     results = []
     started = time.perf_counter()
     summary = build_module.build(data, target, incremental=True)

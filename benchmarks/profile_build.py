@@ -17,13 +17,13 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable, Dict
+from typing import Dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, corpus, machine  # noqa: E402
+from common import BENCH_DIR, corpus, machine, instrument  # noqa: E402
 
-from datasette_heritage import build as build_module, database, load, schemas  # noqa: E402
+from datasette_heritage import build as build_module, database, load  # noqa: E402
 
 # (module, attribute, stage): the call sites the build goes through.
 STAGES = [
@@ -35,24 +35,6 @@ STAGES = [
     (database, "finish", "indexes, derived columns, FTS, views, ANALYZE"),
     (database, "check", "check (integrity, foreign keys, counts)"),
 ]
-
-
-def instrument(totals: Dict[str, float], calls: Dict[str, int]) -> None:
-    for module, name, stage in STAGES:
-        original = getattr(module, name, None)
-        if original is None:
-            continue
-
-        def timed(*args: Any, __original: Callable = original, __stage: str = stage,
-                  **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return __original(*args, **kwargs)
-            finally:
-                totals[__stage] += time.perf_counter() - started
-                calls[__stage] += 1
-
-        setattr(module, name, timed)
 
 
 def main() -> None:
@@ -67,7 +49,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     totals: Dict[str, float] = defaultdict(float)
     calls: Dict[str, int] = defaultdict(int)
-    instrument(totals, calls)
+    instrument(STAGES, totals, calls)
     started = time.perf_counter()
     if args.cprofile:
         import cProfile
