@@ -19,6 +19,9 @@ fi
 stamp=.venv/.installed-$(cat setup.py | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+  # setuptools leaves egg-info in the checkout; the editable install keeps
+  # its own metadata in .venv/.
+  rm -rf datasette_heritage.egg-info
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -24,7 +24,25 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"
 REAL_DATA = ROOT / "data"
 METADATA = ROOT / "metadata.yml"
-ARTIFACTS = ROOT / "test-artifacts"
+
+
+def pytest_report_header(config) -> list[str]:
+    import sqlite3
+
+    import datasette.version
+    import yaml
+
+    libyaml = yaml._yaml.get_version_string() if yaml.__with_libyaml__ else "not used"
+    return [f"versions: Python {sys.version.split()[0]}, Datasette {datasette.version.__version__}, "
+            f"SQLite {sqlite3.sqlite_version}, PyYAML {yaml.__version__}, libyaml {libyaml}"]
+
+
+def pytest_configure(config):
+    # Hypothesis keeps its example database in ./.hypothesis by default; keep
+    # it in .venv/ so the suite leaves the checkout as it found it.
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(str(ROOT / ".venv" / "hypothesis"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -152,7 +170,37 @@ def real_server(real_db):
 
 
 @pytest.fixture(scope="session")
-def artifacts() -> Path:
-    """Where browser tests save screenshots for people to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+def artifacts(tmp_path_factory) -> Path:
+    """Where browser tests save screenshots for people to look at:
+    $HERITAGE_TEST_ARTIFACTS if set (CI keeps them), else a temporary folder,
+    so the suite never writes into the checkout."""
+    chosen = os.environ.get("HERITAGE_TEST_ARTIFACTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def tracked_copy(destination: Path) -> Path:
+    """A copy of the files git tracks (and uncommitted edits to them), so that
+    building a wheel or an image writes its build/ and egg-info there, not
+    into the checkout."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.split(b"\0")
+    for name in filter(None, (n.decode() for n in listed)):
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The package built as a wheel from a copy of the checkout."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = tracked_copy(work / "source")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(work / "dist"), str(source)], check=True, cwd=work)
+    return next((work / "dist").glob("datasette_heritage-*.whl"))

@@ -66,3 +66,25 @@ def test_bad_input(case, tmp_path, monkeypatch):
     validated = runner.invoke(cli, ["validate", "data"])
     assert validated.exit_code == 1
     assert validated.stderr == expected
+
+
+@pytest.mark.parametrize("depth", [40, 5000, 200000])
+def test_deep_nesting_is_refused_whichever_layer_refuses(depth, tmp_path, monkeypatch):
+    # The loader caps nesting; newer libyaml refuses very deep flow nesting
+    # itself, with its own words. The editor sees the same behaviour either
+    # way: one FILE:LINE line, exit 1, no traceback, the old database kept.
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    shutil.copytree(FIXTURE_DATA, tmp_path / "data")
+    assert runner.invoke(cli, ["build", "data", "heritage.db"]).exit_code == 0
+    before = (tmp_path / "heritage.db").read_bytes()
+    (tmp_path / "data" / "sites" / "deep.yml").write_text("- " + "[" * depth + "1" + "]" * depth + "\n")
+
+    result = runner.invoke(cli, ["build", "data", "heritage.db"])
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    problems = result.stderr.splitlines()
+    assert problems[0].startswith("data/sites/deep.yml:1: ")
+    assert problems[1:] == ["1 problem(s) found; nothing was written"]
+    assert (tmp_path / "heritage.db").read_bytes() == before

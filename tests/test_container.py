@@ -21,7 +21,7 @@ import yaml
 from datasette_heritage.serving import SETTINGS
 
 from . import dockerfile
-from .conftest import METADATA, ROOT, free_port, wait_until_serving
+from .conftest import METADATA, free_port, tracked_copy, wait_until_serving
 
 
 def served(container: dockerfile.Container) -> Dict[str, str]:
@@ -46,7 +46,9 @@ def counts(db_path: Path) -> Dict[str, int]:
 
 @pytest.fixture(scope="module")
 def container(tmp_path_factory) -> dockerfile.Container:
-    return dockerfile.build(ROOT / "Dockerfile", ROOT, tmp_path_factory.mktemp("image"))
+    # The build context is a copy of the checkout, as `docker build` sends one.
+    context = tracked_copy(tmp_path_factory.mktemp("context"))
+    return dockerfile.build(context / "Dockerfile", context, tmp_path_factory.mktemp("image"))
 
 
 def test_image_has_the_database_built_from_data(container, real_db):

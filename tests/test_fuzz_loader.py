@@ -153,7 +153,11 @@ def test_deep_nesting_is_refused_not_a_crash(depth, opener):
     try:
         load_yaml(text, "deep.yml")
     except YamlError as error:
-        assert f"nested more than {MAX_DEPTH} levels deep" in str(error), error
+        # The loader's cap or libyaml's own limit may refuse it: either way a
+        # single "FILE:LINE: ..." line, never a crash.
+        message = str(error)
+        assert re.match(r"deep\.yml:\d+: ", message), message
+        assert "\n" not in message
     else:
         raise AssertionError("nesting deeper than MAX_DEPTH was accepted")
 

@@ -34,14 +34,14 @@ exit 0
 """
 
 
-def test_publish_cloudrun_command_builds_an_image_with_the_plugin(tmp_path):
+def test_publish_cloudrun_command_builds_an_image_with_the_plugin(tmp_path, wheel):
     work = tmp_path / "work"
     work.mkdir()
     build(REAL_DATA, work / "heritage.db")
     shutil.copy(METADATA, work / "metadata.yml")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(work / "dist"), str(ROOT)], check=True)
-    wheel = next((work / "dist").glob("datasette_heritage-*.whl")).name
+    (work / "dist").mkdir()
+    shutil.copy(wheel, work / "dist")
+    wheel = wheel.name
 
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

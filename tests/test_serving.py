@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -31,7 +32,8 @@ def test_serve_options_are_the_settings():
 
 
 def test_serve_options_command_prints_them():
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "datasette-heritage"), "serve-options"],
+    command = Path(sys.executable).parent / "datasette-heritage"
+    result = subprocess.run([str(command), "serve-options"],
                             capture_output=True, text=True, check=True)
     assert result.stdout.split() == serve_options()
 
@@ -39,35 +41,37 @@ def test_serve_options_command_prints_them():
 @pytest.fixture(scope="module")
 def readme_server(tmp_path_factory):
     port = free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    work = tmp_path_factory.mktemp("serve")
+    log_path = work / "serve.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT,
-                                   env=dict(os.environ, PORT=str(port)),
+                                   env=dict(os.environ, PORT=str(port),
+                                            HERITAGE_DB=str(work / "heritage.db")),
                                    stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, url, log_path, timeout=180)
-        yield process, url
+        yield process, url, work
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(10)
 
 
 def test_readme_command_serves_the_database_immutable(readme_server):
-    process, url = readme_server
+    process, url, work = readme_server
     command = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
     assert b"--load-extension" not in command
     databases = httpx.get(url + "/-/databases.json").json()
     assert [(d["name"], d["is_mutable"]) for d in databases] == [("heritage", False)]
     # Served with the inspect file serve.sh wrote for this very file.
-    inspect = json.loads((ROOT / "heritage.inspect.json").read_text())
+    inspect = json.loads((work / "heritage.inspect.json").read_text())
     assert databases[0]["hash"] == inspect["heritage"]["hash"]
     assert httpx.get(url + "/-/heritage").status_code == 200
 
 
 def test_readme_command_uses_the_public_site_settings(readme_server):
-    _, url = readme_server
+    _, url, _ = readme_server
     settings = httpx.get(url + "/-/settings.json").json()
     assert settings["suggest_facets"] is False
     assert settings["default_cache_ttl"] == int(SETTINGS["default_cache_ttl"])
