@@ -4,7 +4,8 @@ serving the real dataset the README way.
 Only the server's own addresses are loaded: requests anywhere else (the map
 tiles) are refused by the test, so it needs no network and proves the pages
 work without any remote script or stylesheet. Screenshots go to
-test-artifacts/ for people to look at.
+the folder in $HERITAGE_TEST_ARTIFACTS (a temporary one otherwise) for
+people to look at.
 """
 from __future__ import annotations
 
