@@ -1,4 +1,4 @@
-from setuptools import setup
+from setuptools import find_packages, setup
 
 VERSION = "0.1.0"
 
@@ -15,13 +15,13 @@ setup(
     long_description_content_type="text/markdown",
     version=VERSION,
     license="Apache License, Version 2.0",
-    packages=["datasette_heritage"],
+    packages=find_packages(include=["datasette_heritage", "datasette_heritage.*"]),
     package_data={
-        "datasette_heritage": ["schemas/*.json", "templates/*.html",
-                               "templates/heritage/*.html", "static/*"],
+        "datasette_heritage": ["schemas/*.json"],
+        "datasette_heritage.site": ["templates/*.html", "templates/heritage/*.html", "static/*"],
     },
     entry_points={
-        "datasette": ["heritage = datasette_heritage"],
+        "datasette": ["heritage = datasette_heritage.site"],
         "console_scripts": ["datasette-heritage = datasette_heritage.cli:cli"],
     },
     install_requires=[

@@ -28,7 +28,7 @@ from typing import List, Tuple
 
 from datasette.app import Datasette
 
-from datasette_heritage import queries
+from datasette_heritage.site import queries
 
 
 def heaviest(db_path: Path) -> List[Tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 For each corpus size, in the same run and interleaved:
 
-- ours: ``datasette_heritage.build.build()`` into a new file (parse, validate,
+- ours: ``datasette_heritage.build.pipeline.build()`` into a new file (parse, validate,
   verify every quote, write, index, full-text search, check, swap);
 - yaml-to-sqlite's method (benchmarks/baseline_yaml_to_sqlite.py): PyYAML
   ``safe_load`` per file, JSON round trip, sqlite-utils ``upsert_all``;
@@ -36,7 +36,7 @@ def child(method: str, data_dir: Path, db_path: Path) -> None:
         if path.exists():
             path.unlink()
     if method == "ours":
-        from datasette_heritage.build import build
+        from datasette_heritage.build.pipeline import build
 
         started = time.perf_counter()
         summary = build(data_dir, db_path)
@@ -59,17 +59,17 @@ def floor(data_dir: Path, db_path: Path) -> dict:
     """Rows from our loader, held in memory, then only the inserts are timed."""
     import sqlite_utils
 
-    from datasette_heritage import database
-    from datasette_heritage.load import RecordLoader
-    from datasette_heritage.problems import ProblemLog
+    from datasette_heritage.build import writer
+    from datasette_heritage.build.records import RecordLoader
+    from datasette_heritage.build.problems import ProblemLog
 
     rows: dict = {}
     loader = RecordLoader(data_dir, ProblemLog())
     for table, batch in loader.rows():
-        columns = list(database.TABLES[table][0])
+        columns = list(writer.TABLES[table][0])
         rows.setdefault(table, []).extend(tuple(row[c] for c in columns) for row in batch)
     schema = sqlite_utils.Database(str(db_path))
-    database.create_schema(schema)
+    writer.create_schema(schema)
     schema.close()
     started = time.perf_counter()
     conn = sqlite3.connect(str(db_path), isolation_level=None)
@@ -77,7 +77,7 @@ def floor(data_dir: Path, db_path: Path) -> dict:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN")
     for table, values in rows.items():
-        columns = list(database.TABLES[table][0])
+        columns = list(writer.TABLES[table][0])
         conn.executemany(f"INSERT INTO [{table}] VALUES ({', '.join('?' * len(columns))})",
                          values)
     conn.execute("COMMIT")

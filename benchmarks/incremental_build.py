@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import BENCH_DIR, corpus, machine, median, print_table, instrument  # noqa: E402
 
-from datasette_heritage import build as build_module, incremental  # noqa: E402
+from datasette_heritage.build import incremental, pipeline as build_module  # noqa: E402
 
 STAGES = [
     (incremental, "changes", "stat files, hash the changed"),
@@ -43,7 +43,7 @@ def edits(data: Path) -> List[tuple]:
     """(name, path, edited bytes) for each kind of edit: one file each, through
     the same YAML writer the corpus was written with."""
     from datasette_heritage.synth import record_yaml
-    from datasette_heritage.yaml_loader import read_yaml_file
+    from datasette_heritage.build.safe_yaml import read_yaml_file
 
     def edited(path: Path, change: Callable[[list], None]) -> str:
         records = read_yaml_file(str(path), str(path))[0]
@@ -65,7 +65,7 @@ def edits(data: Path) -> List[tuple]:
 
 
 def dump(db_path: Path) -> Dict[str, Any]:
-    from datasette_heritage.database import TABLES, VIEWS
+    from datasette_heritage.build.writer import TABLES, VIEWS
 
     conn = sqlite3.connect(db_path)
     out = {name: sorted(conn.execute(f"SELECT * FROM [{name}]").fetchall(), key=repr)

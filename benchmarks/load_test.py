@@ -6,7 +6,7 @@ over every page of the site, against a real server started the README way.
     .venv/bin/python benchmarks/load_test.py --db /tmp/bench/heritage.db --rows 50
 
 The server is ``datasette serve -i DB --inspect-file ... -m metadata.yml``
-with the public-site settings (datasette_heritage.serving), one process on
+with the public-site settings (datasette_heritage.site.serving), one process on
 127.0.0.1, as scripts/serve.sh runs it. The pages are every page of the
 plugin with its JSON twin (overview, timeline and timeline per site, every
 monument, event and source, or the first --rows of each), and Datasette's
@@ -20,7 +20,7 @@ Prints requests, errors, throughput and p50/p95/p99/max latency, overall and
 by kind of page; exits non-zero on any error (a status other than 200, or a
 failed request). The client runs on the same machine (on a 2-core machine it
 takes a good share of the CPU), so the figures are a floor for the server.
-Figures, not assertions: tests/test_load.py runs a short version for errors.
+Figures, not assertions: tests/test_load_benchmark.py runs a short version for errors.
 """
 from __future__ import annotations
 
@@ -48,8 +48,8 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 import yaml  # noqa: E402
 
-from datasette_heritage.build import build  # noqa: E402
-from datasette_heritage.serving import serve_args  # noqa: E402
+from datasette_heritage.build.pipeline import build  # noqa: E402
+from datasette_heritage.site.serving import serve_args  # noqa: E402
 from tests.site_pages import datasette_pages, plugin_pages  # noqa: E402
 
 METADATA = ROOT / "metadata.yml"

@@ -3,7 +3,7 @@ Datasette's own row and table pages on the same database, and every default
 facet and saved query of metadata.yml against Datasette's time limits.
 
 The server is ``datasette serve -i`` with an inspect file and the public
-site's settings (datasette_heritage.serving.serve_args), pinned to one core
+site's settings (datasette_heritage.site.serving.serve_args), pinned to one core
 with taskset; the load generator is another process pinned to the other core
 and requests one page at a time over a keep-alive loopback connection, so
 the figures are latencies, not throughput. Ids are a fixed sample of the
@@ -44,7 +44,7 @@ SQL_LIMIT_MS = 1000  # Datasette's default sql_time_limit_ms
 
 def database_for(citations: int) -> Path:
     """Our cold build of the corpus, kept as BENCH_DIR/pages-N/heritage.db."""
-    from datasette_heritage.build import build
+    from datasette_heritage.build.pipeline import build
 
     folder = BENCH_DIR / f"pages-{citations}"
     db_path = folder / "heritage.db"
@@ -68,7 +68,7 @@ def pinned(cores: str) -> List[str]:
 
 
 def start_server(db_path: Path) -> Tuple[subprocess.Popen, int]:
-    from datasette_heritage.serving import serve_args
+    from datasette_heritage.site.serving import serve_args
 
     inspect_file = db_path.with_suffix(".inspect.json")
     subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db_path),

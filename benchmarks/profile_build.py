@@ -23,17 +23,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import BENCH_DIR, corpus, machine, instrument  # noqa: E402
 
-from datasette_heritage import build as build_module, database, load  # noqa: E402
+from datasette_heritage.build import pipeline as build_module  # noqa: E402
+from datasette_heritage.build import records, writer  # noqa: E402
 
 # (module, attribute, stage): the call sites the build goes through.
 STAGES = [
-    (load, "read_yaml_file", "YAML parsing (libyaml events -> records with lines)"),
-    (load, "validate_record", "JSON Schema validation"),
-    (load, "parse_edtf", "EDTF dates"),
-    (load, "find_quote", "quote verification"),
-    (database, "insert_rows", "SQLite inserts"),
-    (database, "finish", "indexes, derived columns, FTS, views, ANALYZE"),
-    (database, "check", "check (integrity, foreign keys, counts)"),
+    (records, "read_yaml_file", "YAML parsing (libyaml events -> records with lines)"),
+    (records, "validate_record", "JSON Schema validation"),
+    (records, "parse_edtf", "EDTF dates"),
+    (records, "find_quote", "quote verification"),
+    (writer, "insert_rows", "SQLite inserts"),
+    (writer, "finish", "indexes, derived columns, FTS, views, ANALYZE"),
+    (writer, "check", "check (integrity, foreign keys, counts)"),
 ]
 
 

@@ -3,7 +3,7 @@ build needs (line numbers for every record and item; aliases, duplicate keys
 and tags refused).
 
 Measures PyYAML (pure and libyaml), libyaml's event stream alone, our loader
-(datasette_heritage.yaml_loader), and any of these PyPI parsers that are
+(datasette_heritage.build.safe_yaml), and any of these PyPI parsers that are
 installed: yaml_rs (yaml-rs), ryaml, rapidyaml (ryml), pyyaml_rs, libfyaml.
 Install them in a scratch virtualenv to compare; the project needs none.
 
@@ -31,10 +31,10 @@ DUPLICATE = "- id: x\n  id: y\n"
 def candidates() -> Dict[str, Callable[[str], Any]]:
     import yaml
 
-    from datasette_heritage.yaml_loader import load_yaml
+    from datasette_heritage.build.safe_yaml import load_yaml
 
     found: Dict[str, Callable[[str], Any]] = {
-        "datasette_heritage.yaml_loader (libyaml events, lines kept)":
+        "datasette_heritage.build.safe_yaml (libyaml events, lines kept)":
             lambda text: load_yaml(text, "f.yml"),
         "PyYAML safe_load (pure Python)": yaml.safe_load,
         "PyYAML load CSafeLoader (libyaml)": lambda text: yaml.load(text, Loader=yaml.CSafeLoader),

@@ -1,55 +1,6 @@
-"""datasette-heritage: a Datasette plugin for a tracker of damage to cultural heritage.
+"""datasette-heritage: a tracker of damage to cultural heritage, published with Datasette.
 
-The plugin hooks live here and stay thin; each calls a function in a module
-named for its job.
+``build`` reads the records under ``data/``, checks them and writes the SQLite
+database; ``site`` is the Datasette plugin that publishes it. The build never
+imports Datasette, and the site never imports the build.
 """
-
-from datasette import hookimpl
-
-from . import (cells, datasette_links, facets, middleware, pages, renderers,
-               sql_limits)
-
-
-@hookimpl
-def register_facet_classes():
-    return facets.FACET_CLASSES
-
-
-@hookimpl
-def register_output_renderer(datasette):
-    return renderers.RENDERERS
-
-
-@hookimpl
-def render_cell(row, value, column, table, database, datasette):
-    return cells.render_cell(datasette, database, row, value, column, table)
-
-
-@hookimpl
-def extra_css_urls(datasette, view_name):
-    return cells.css_urls(datasette, view_name)
-
-
-@hookimpl
-def asgi_wrapper(datasette):
-    return lambda app: middleware.wrap(app, datasette)
-
-
-@hookimpl
-def prepare_connection(conn):
-    sql_limits.prepare_connection(conn)
-
-
-@hookimpl
-def register_routes(datasette):
-    return pages.routes()
-
-
-@hookimpl
-def table_actions(datasette, database, table, request):
-    return datasette_links.table_actions(datasette, database, table, request)
-
-
-@hookimpl
-def extra_template_vars(datasette, database, table, view_name, request):
-    return datasette_links.row_link_vars(datasette, database, table, view_name, request)

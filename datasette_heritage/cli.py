@@ -7,11 +7,11 @@ from typing import Callable, Optional
 
 import click
 
-from .build import BuildSummary, build as build_database, validate as validate_data
-from .load import discover_files
-from .problems import BuildError
-from .schemas import RECORD_TYPES, schema_path
-from . import serving
+from .build.pipeline import BuildSummary, build as build_database, validate as validate_data
+from .build.records import discover_files
+from .build.problems import BuildError
+from .build.schema_check import RECORD_TYPES, schema_path
+from .site import serving
 
 
 @click.group()

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from datasette_heritage.build import build
-from datasette_heritage.serving import serve_args
+from datasette_heritage.build.pipeline import build
+from datasette_heritage.site.serving import serve_args
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"
@@ -48,8 +48,8 @@ def pytest_configure(config):
 @pytest.fixture(scope="session", autouse=True)
 def build_cache(tmp_path_factory):
     """CLI builds record a manifest for the next incremental build
-    (datasette_heritage/incremental.py): in tests, not in the user's cache."""
-    from datasette_heritage.incremental import CACHE_ENV
+    (datasette_heritage/build/incremental.py): in tests, not in the user's cache."""
+    from datasette_heritage.build.incremental import CACHE_ENV
 
     patch = pytest.MonkeyPatch()
     patch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("build-cache")))
@@ -122,7 +122,7 @@ def free_port() -> int:
 
 def start_server(db_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     """Serve db_path as the README does (immutable with an inspect file,
-    metadata.yml, the public-site settings of datasette_heritage.serving);
+    metadata.yml, the public-site settings of datasette_heritage.site.serving);
     returns (process, URL). ``extra`` options come last and win."""
     port = free_port()
     inspect_file = db_path.with_name(db_path.name + ".inspect.json")

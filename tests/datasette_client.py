@@ -16,7 +16,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from datasette_heritage.build import build
+from datasette_heritage.build.pipeline import build
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT / "metadata.yml"

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
-from datasette_heritage import urls
+from datasette_heritage.site import urls
 
 # Record tables with a page of the plugin's, and the urls.py function for it.
 PLUGIN_RECORD_PAGES = (("monuments", urls.monument_url), ("events", urls.event_url),

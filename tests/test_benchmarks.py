@@ -65,6 +65,6 @@ def test_page_speed(tmp_path):
 def test_yaml_parsers(tmp_path):
     out, figures = run("yaml_parsers.py", "--citations", N, "--files", "1", "--repeat", "1",
                        tmp_path=tmp_path)
-    ours = "datasette_heritage.yaml_loader (libyaml events, lines kept)"
+    ours = "datasette_heritage.build.safe_yaml (libyaml events, lines kept)"
     assert ours in out and figures[ours] > 0
     assert "PyYAML safe_load (pure Python)" in figures

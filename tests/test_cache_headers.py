@@ -11,7 +11,7 @@ import httpx
 import pytest
 from datasette.app import Datasette
 
-from datasette_heritage.serving import SETTINGS
+from datasette_heritage.site.serving import SETTINGS
 
 from .conftest import start_server
 from .site_pages import datasette_pages, plugin_pages

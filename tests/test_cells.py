@@ -11,7 +11,7 @@ from urllib.parse import quote_plus
 
 from datasette.app import Datasette
 
-from datasette_heritage import urls
+from datasette_heritage.site import urls
 from tests.datasette_client import (  # noqa: F401 (fixtures)
     HOSTILE, datasette_for, fixture_site, hostile_db, real_site)
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import yaml
 
-from datasette_heritage.serving import SETTINGS
+from datasette_heritage.site.serving import SETTINGS
 
 from . import dockerfile
 from .conftest import METADATA, free_port, tracked_copy, wait_until_serving

@@ -27,7 +27,7 @@ from typing import Callable, Tuple
 
 import pytest
 
-from datasette_heritage.build import TEMP_SUFFIX
+from datasette_heritage.build.pipeline import TEMP_SUFFIX
 from datasette_heritage.synth import synthesize
 
 from .conftest import FIXTURE_DATA

@@ -17,7 +17,7 @@ from typing import Dict, List
 
 import pytest
 
-from datasette_heritage.quotes import normalise
+from datasette_heritage.build.quotes import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = ROOT / "data" / "sources"

@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from datasette_heritage.build import build
+from datasette_heritage.build.pipeline import build
 from tests.datasette_client import (  # noqa: F401 (fixtures)
     FIXTURE_DATA, datasette_for, fixture_site, local, real_site)
 

@@ -11,8 +11,8 @@ import random
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_heritage.quotes import find_quote, quote_pattern
-from datasette_heritage.schemas import _validator, validate_record
+from datasette_heritage.build.quotes import find_quote, quote_pattern
+from datasette_heritage.build.schema_check import _validator, validate_record
 
 # Characters that exercise every allowance: white space of several kinds,
 # straight and typographic quotes, dashes, word and non-word characters.

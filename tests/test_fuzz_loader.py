@@ -22,10 +22,10 @@ from typing import Any, Iterator
 import yaml
 from hypothesis import HealthCheck, event, example, given, settings, strategies as st
 
-from datasette_heritage.build import build, validate
-from datasette_heritage.problems import BuildError, Problem
-from datasette_heritage.schemas import RECORD_TYPES, schema_path
-from datasette_heritage.yaml_loader import (MAX_DEPTH, YamlError, load_yaml, read_yaml_file,
+from datasette_heritage.build.pipeline import build, validate
+from datasette_heritage.build.problems import BuildError, Problem
+from datasette_heritage.build.schema_check import RECORD_TYPES, schema_path
+from datasette_heritage.build.safe_yaml import (MAX_DEPTH, YamlError, load_yaml, read_yaml_file,
                                             resolve_plain)
 
 from .conftest import FIXTURE_DATA

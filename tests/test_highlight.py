@@ -7,8 +7,8 @@ from typing import List
 
 import pytest
 
-from datasette_heritage.date_display import edtf_in_words, when
-from datasette_heritage.highlight import Passage, highlight
+from datasette_heritage.site.dates_in_words import edtf_in_words, when
+from datasette_heritage.site.highlight import Passage, highlight
 
 from .marked_text import MarkedText
 

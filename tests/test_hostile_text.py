@@ -25,7 +25,7 @@ import httpx
 import pytest
 import yaml
 
-from datasette_heritage.build import build
+from datasette_heritage.build.pipeline import build
 
 from .conftest import start_server
 from .site_pages import datasette_pages, plugin_pages

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from datasette_heritage import incremental
-from datasette_heritage.build import build
-from datasette_heritage.database import FTS, TABLES, VIEWS
-from datasette_heritage.problems import BuildError
+from datasette_heritage.build import incremental
+from datasette_heritage.build.pipeline import build
+from datasette_heritage.build.writer import FTS, TABLES, VIEWS
+from datasette_heritage.build.problems import BuildError
 from datasette_heritage.synth import record_yaml, synthesize
-from datasette_heritage.yaml_loader import read_yaml_file
+from datasette_heritage.build.safe_yaml import read_yaml_file
 
 
 @pytest.fixture(scope="module")
@@ -208,8 +208,8 @@ def test_cli_builds_incrementally_unless_told_not_to(data, tmp_path):
 
 KILLED_BUILD = """
 import os, sys
-from datasette_heritage import incremental
-from datasette_heritage.build import build
+from datasette_heritage.build import incremental
+from datasette_heritage.build.pipeline import build
 
 def killed(*args):
     os._exit(9)  # after the rows were changed, before the commit
@@ -243,7 +243,7 @@ def test_recovery_restores_the_bytes_before_the_killed_build(data, built, tmp_pa
     rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
     before = built.read_bytes()
     subprocess.run([sys.executable, "-c", KILLED_BUILD, str(data), str(built)])
-    from datasette_heritage.build import recover_interrupted_write
+    from datasette_heritage.build.pipeline import recover_interrupted_write
 
     recover_interrupted_write(built)
     assert built.read_bytes() == before

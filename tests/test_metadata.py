@@ -11,7 +11,7 @@ import pytest
 import sqlite_utils
 import yaml
 
-from datasette_heritage.database import FTS, TABLES, VIEWS
+from datasette_heritage.build.writer import FTS, TABLES, VIEWS
 from tests.datasette_client import (  # noqa: F401 (fixtures)
     METADATA, fixture_site, real_site)
 

@@ -27,7 +27,7 @@ def test_wheel_installs_and_builds_from_another_directory(tmp_path, wheel):
         "import sys; sys.path.insert(0, %r)\n"
         "import datasette_heritage, pathlib\n"
         "assert pathlib.Path(datasette_heritage.__file__).is_relative_to(%r), datasette_heritage.__file__\n"
-        "from datasette_heritage.build import build\n"
+        "from datasette_heritage.build.pipeline import build\n"
         "print(build(pathlib.Path(%r), pathlib.Path('h.db')).tables['citations'])\n"
     ) % (str(site), str(site), str(FIXTURE_DATA))
     result = subprocess.run([sys.executable, "-c", script], cwd=elsewhere,

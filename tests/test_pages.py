@@ -15,9 +15,10 @@ from typing import Any, Dict, List
 import pytest
 from datasette.app import Datasette
 
-from datasette_heritage import queries, urls
-from datasette_heritage.build import build
-from datasette_heritage.quotes import normalise
+from datasette_heritage.site import queries
+from datasette_heritage.site import urls
+from datasette_heritage.build.pipeline import build
+from datasette_heritage.build.quotes import normalise
 
 from .marked_text import MarkedText
 
@@ -232,7 +233,7 @@ async def test_timeline_pages_cover_every_event_once(ds, db_path):
 
 def test_imprecise_dates_are_shown_as_such(real_db):
     # Computed from the real dataset's EDTF strings, whatever they are.
-    from datasette_heritage.date_display import edtf_in_words
+    from datasette_heritage.site.dates_in_words import edtf_in_words
 
     for (edtf,) in sql(real_db, "SELECT DISTINCT date FROM events"):
         words = edtf_in_words(edtf)

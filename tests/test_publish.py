@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from datasette_heritage.build import build
-from datasette_heritage.serving import serve_options
+from datasette_heritage.build.pipeline import build
+from datasette_heritage.site.serving import serve_options
 
 from . import dockerfile
 from .conftest import METADATA, REAL_DATA, ROOT, free_port, wait_until_serving

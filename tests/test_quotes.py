@@ -1,4 +1,4 @@
-from datasette_heritage.quotes import closest_passage, find_quote, normalise
+from datasette_heritage.build.quotes import closest_passage, find_quote, normalise
 
 TEXT = "He said the city had fallen \u201cmore or less\u201d into IS hands.\n\nIt\u2019s  2,000-year-old \u2014 ruins."
 

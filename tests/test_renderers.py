@@ -8,7 +8,7 @@ from urllib.parse import quote_plus
 import geojson
 import pytest
 
-from datasette_heritage.renderers import csl_issued
+from datasette_heritage.site.renderers import csl_issued
 from tests.datasette_client import fixture_site, local, real_site  # noqa: F401 (fixtures)
 
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from datasette.app import DEFAULT_SETTINGS
 
-from datasette_heritage.serving import SETTINGS, serve_args, serve_options
+from datasette_heritage.site.serving import SETTINGS, serve_args, serve_options
 
 from .conftest import METADATA, ROOT, free_port, wait_until_serving
 

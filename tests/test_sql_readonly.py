@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from datasette_heritage.sql_limits import MAX_VALUE_BYTES
+from datasette_heritage.site.sql_limits import MAX_VALUE_BYTES
 
 from .conftest import start_server
 

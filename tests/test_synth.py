@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from datasette_heritage.build import build
+from datasette_heritage.build.pipeline import build
 from datasette_heritage.synth import synthesize
 
 N = 3000

@@ -32,7 +32,7 @@ from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args
 from datasette.utils.asgi import BadRequest
 
-from .load import VOCABULARIES
+from ..build.records import VOCABULARIES
 
 FacetInfo = Dict[str, Any]
 

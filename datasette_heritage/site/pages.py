@@ -14,7 +14,7 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 
 from . import queries, urls
-from .database_choice import PLUGIN_NAME, heritage_database
+from .which_database import PLUGIN_NAME, heritage_database
 from .highlight import Passage, highlight, locatable
 
 ID = r"(?P<id>[^/]+?)"

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from datasette.database import Database
 
-from .date_display import edtf_in_words, when
+from .dates_in_words import edtf_in_words, when
 
 MAP_LIMIT = 1000
 LATEST_LIMIT = 10

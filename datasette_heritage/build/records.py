@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from .dates import EdtfError, parse_edtf
+from ..dates import EdtfError, parse_edtf
 from .problems import ProblemLog
 from .quotes import closest_passage, find_quote
-from .schemas import field_name, line_of, validate_record
-from .yaml_loader import YamlError, decode_utf8, read_yaml_file
+from .schema_check import field_name, line_of, validate_record
+from .safe_yaml import YamlError, decode_utf8, read_yaml_file
 
 # Folder under data/ for each record type, in the order they are loaded.
 FOLDERS = (

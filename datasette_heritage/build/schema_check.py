@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 
 from .problems import Problem
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 RECORD_TYPES = ("vocabulary", "site", "monument", "source", "event")
 
 # Human wording of the patterns in the schemas, for error messages.

@@ -1,7 +1,7 @@
 """The built database: public schema, derived columns, indexes, search, views."""
 import sqlite_utils
 
-from datasette_heritage.database import FACET_INDEXES, TABLES
+from datasette_heritage.build.writer import FACET_INDEXES, TABLES
 
 
 def test_public_schema_columns(fixture_db):

@@ -20,8 +20,8 @@ from typing import Callable, Dict, Iterator, Optional
 
 import sqlite_utils
 
-from . import database
-from .load import LoadStats, RecordLoader
+from . import writer
+from .records import LoadStats, RecordLoader
 from .problems import BuildError, Problem, ProblemLog
 
 TEMP_SUFFIX = ".building"
@@ -128,18 +128,18 @@ def build(data_dir: Path, db_path: Path,
     problems = ProblemLog()
     loader = RecordLoader(Path(data_dir), problems, on_file)
     with swapped_in(target) as db:
-        database.create_schema(db)
+        writer.create_schema(db)
         with db.conn:
             for table, rows in loader.rows():
                 if not problems:
-                    database.insert_rows(db, table, rows)
+                    writer.insert_rows(db, table, rows)
         problems.raise_if_any()
-        database.finish(db)
-        failures = database.check(db, loader.stats.rows)
+        writer.finish(db)
+        failures = writer.check(db, loader.stats.rows)
         if failures:
             raise BuildError([Problem(str(target), 1, "", "database check failed: " + f,
                                       "a consistent database") for f in failures])
-        tables = database.table_counts(db)
+        tables = writer.table_counts(db)
         if manifest is not None:
             # Ties the manifest to this very file (incremental.read_manifest).
             db.execute(f"PRAGMA user_version = {manifest.token}")

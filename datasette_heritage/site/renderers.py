@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from datasette.utils.asgi import Response
 
-from .dates import EdtfError, parse_edtf
+from ..dates import EdtfError, parse_edtf
 
 GEOJSON_TYPE = "application/geo+json; charset=utf-8"
 CSL_TYPE = "application/vnd.citationstyles.csl+json; charset=utf-8"

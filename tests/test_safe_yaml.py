@@ -1,6 +1,6 @@
 import pytest
 
-from datasette_heritage.yaml_loader import YamlError, load_yaml, read_yaml_file
+from datasette_heritage.build.safe_yaml import YamlError, load_yaml, read_yaml_file
 
 
 def problem(text):

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import sqlite_utils
 
-from .load import VOCABULARIES
+from .records import VOCABULARIES
 
 VOCABULARY_COLUMNS = {"id": str, "label": str, "description": str, "rank": int}
 
@@ -158,7 +158,7 @@ def finish(db: sqlite_utils.Database) -> None:
     # Composite index for the per-event aggregates and the monument timeline.
     db["citations"].create_index(["event_id", "stance", "source_id"], if_not_exists=True)
     db["event_monuments"].create_index(["monument_id", "damage_level"], if_not_exists=True)
-    # Covering indexes for the custom facets (facets.py): the year facet
+    # Covering indexes for the custom facets (site/facets.py): the year facet
     # groups by (start, end) in index order, without a sort; corroboration
     # sums both of its columns from one index.
     db["events"].create_index(["date_start", "date_end"], if_not_exists=True)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from datasette.utils import urlsafe_components
 
 from . import urls
-from .database_choice import heritage_database, is_heritage_database
+from .which_database import heritage_database, is_heritage_database
 
 ROW_LABELS = {
     "monuments": "Monument page: damage timeline, claims and map",

@@ -25,8 +25,8 @@ from datasette.utils import tilde_encode
 from markupsafe import Markup
 
 from . import urls
-from .database_choice import PLUGIN_NAME, REQUIRED_TABLES
-from .load import VOCABULARIES
+from .which_database import PLUGIN_NAME, REQUIRED_TABLES
+from ..build.records import VOCABULARIES
 
 # column -> vocabulary table; "type" only on tables whose type is a monument type
 VOCABULARY_COLUMNS = {

@@ -4,10 +4,10 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from datasette_heritage.load import RecordLoader
-from datasette_heritage.problems import ProblemLog
-from datasette_heritage.schemas import RECORD_TYPES, schema_path, validate_record
-from datasette_heritage.yaml_loader import load_yaml
+from datasette_heritage.build.records import RecordLoader
+from datasette_heritage.build.problems import ProblemLog
+from datasette_heritage.build.schema_check import RECORD_TYPES, schema_path, validate_record
+from datasette_heritage.build.safe_yaml import load_yaml
 
 from .conftest import FIXTURE_DATA
 

@@ -5,9 +5,9 @@ import sqlite3
 
 import pytest
 
-from datasette_heritage import build as build_module
-from datasette_heritage.build import build, remove_stale_temp_files, validate
-from datasette_heritage.problems import BuildError
+from datasette_heritage.build import pipeline as build_module
+from datasette_heritage.build.pipeline import build, remove_stale_temp_files, validate
+from datasette_heritage.build.problems import BuildError
 
 from .conftest import FIXTURE_DATA
 
@@ -43,7 +43,7 @@ def test_failure_while_finishing_leaves_previous_database(data, tmp_path, monkey
     def broken_finish(db):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(build_module.database, "finish", broken_finish)
+    monkeypatch.setattr(build_module.writer, "finish", broken_finish)
     with pytest.raises(RuntimeError):
         build(data, target)
     assert target.read_bytes() == before
@@ -52,7 +52,7 @@ def test_failure_while_finishing_leaves_previous_database(data, tmp_path, monkey
 
 def test_failed_check_is_a_build_error(data, tmp_path, monkeypatch):
     target = tmp_path / "h.db"
-    monkeypatch.setattr(build_module.database, "check", lambda db, rows: ["events: 1 rows written, 3 loaded"])
+    monkeypatch.setattr(build_module.writer, "check", lambda db, rows: ["events: 1 rows written, 3 loaded"])
     with pytest.raises(BuildError) as info:
         build(data, target)
     assert "database check failed: events: 1 rows written, 3 loaded" in info.value.report()

@@ -50,8 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple)
 
-from . import database
-from .load import FOLDERS, VOCABULARIES, RecordLoader, discover_files, walk
+from . import writer
+from .records import FOLDERS, VOCABULARIES, RecordLoader, discover_files, walk
 from .problems import BuildError, Problem, ProblemLog
 
 FORMAT = 1
@@ -63,8 +63,9 @@ TYPE_OF_FOLDER = {folder: record_type for record_type, folder in FOLDERS}
 TABLE_OF_TYPE = {"site": "sites", "monument": "monuments", "source": "sources",
                  "event": "events"}
 # Files whose contents decide what the build writes, for the fingerprint.
-_CODE = ("load.py", "database.py", "dates.py", "quotes.py", "schemas.py", "yaml_loader.py",
-         "problems.py", "incremental.py")
+_CODE = ("build/records.py", "build/writer.py", "dates.py", "build/quotes.py",
+         "build/schema_check.py", "build/safe_yaml.py", "build/problems.py",
+         "build/incremental.py")
 
 
 def cache_dir() -> Path:
@@ -81,7 +82,7 @@ def manifest_path(db_path: Path) -> Path:
 
 def code_fingerprint() -> str:
     digest = hashlib.sha1(f"{FORMAT}".encode())
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent
     for name in _CODE:
         digest.update((here / name).read_bytes())
     for path in sorted((here / "schemas").glob("*.json")):
@@ -439,7 +440,7 @@ def apply(db: Any, loaded: Loaded) -> Dict[str, int]:
     inside the caller's transaction; returns the expected row count of every
     table."""
     conn = db.conn
-    counts = database.table_counts(db)
+    counts = writer.table_counts(db)
     files = {t: json.dumps(sorted(loaded.files.get(t, ()))) for t in TABLE_OF_TYPE}
     in_files = "record_file IN (SELECT value FROM json_each(?))"
     old_events = [row[0] for row in conn.execute(f"SELECT id FROM events WHERE {in_files}",
@@ -454,7 +455,7 @@ def apply(db: Any, loaded: Loaded) -> Dict[str, int]:
         counts[table] -= cursor.rowcount
     for record_type in ("event", "source", "monument", "site"):
         table = TABLE_OF_TYPE[record_type]
-        if table in database.FTS:
+        if table in writer.FTS:
             _fts(conn, table, "'delete', ", in_files, files[record_type])
         cursor = conn.execute(f"DELETE FROM [{table}] WHERE {in_files}",
                               (files[record_type],))
@@ -465,20 +466,20 @@ def apply(db: Any, loaded: Loaded) -> Dict[str, int]:
                      else [table]):
             rows = loaded.rows.get(name, [])
             if rows:
-                database.insert_rows(db, name, rows)
+                writer.insert_rows(db, name, rows)
                 counts[name] += len(rows)
-        if table in database.FTS:
+        if table in writer.FTS:
             _fts(conn, table, "", in_files, files[record_type])
     new_events = [row["id"] for row in loaded.rows.get("events", [])]
     touched_monuments |= {row["monument_id"] for row in loaded.rows.get("event_monuments", [])}
     touched_monuments |= {row["id"] for row in loaded.rows.get("monuments", [])}
-    database.derive(db, events=new_events, monuments=sorted(touched_monuments))
+    writer.derive(db, events=new_events, monuments=sorted(touched_monuments))
     return counts
 
 
 def _fts(conn: sqlite3.Connection, table: str, command: str, where: str, files: str) -> None:
     """Add (or, with command "'delete', ", remove) the rows' full-text entries."""
-    columns = database.FTS[table]
+    columns = writer.FTS[table]
     listed = ", ".join(f"[{c}]" for c in columns)
     conn.execute(f"INSERT INTO [{table}_fts] ({'[' + table + '_fts], ' if command else ''}"
                  f"rowid, {listed}) SELECT {command}rowid, {listed} FROM [{table}] "
@@ -490,7 +491,7 @@ def check_changes(db: Any, loaded: Loaded, expected: Dict[str, int]) -> List[str
     row counts. (The rest of the file was checked when it was built.)"""
     failures = []
     conn = db.conn
-    for table, (_, _, fks) in database.TABLES.items():
+    for table, (_, _, fks) in writer.TABLES.items():
         for column, other, other_column in fks:
             broken = conn.execute(
                 f"SELECT count(*) FROM [{table}] t WHERE t.[{column}] IS NOT NULL AND NOT EXISTS "
@@ -498,8 +499,8 @@ def check_changes(db: Any, loaded: Loaded, expected: Dict[str, int]) -> List[str
                 + _only_changed(table, loaded)).fetchone()[0]
             if broken:
                 failures.append(f"{table}.{column}: {broken} broken reference(s)")
-    actual = database.table_counts(db)
-    for table in database.TABLES:
+    actual = writer.table_counts(db)
+    for table in writer.TABLES:
         if actual[table] != expected.get(table, 0):
             failures.append(f"{table}: {actual[table]} rows written, {expected[table]} loaded")
     return failures
@@ -539,7 +540,7 @@ def build_incrementally(data_dir: Path, target: Path,
     Raises BuildError, leaving ``target`` byte-identical."""
     import sqlite_utils
 
-    from .build import BuildSummary
+    from .pipeline import BuildSummary
 
     if not target.is_file() or not Path(data_dir).is_dir():
         return None
@@ -591,7 +592,7 @@ def _apply_and_check(db: Any, target: Path, loaded: Loaded, token: int) -> Tuple
 
 
 def _apply_to_copy(target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str, int], int, int]:
-    from .build import swapped_in
+    from .pipeline import swapped_in
 
     with swapped_in(target, copy_of=target) as db:
         totals = _apply_and_check(db, target, loaded, token)
@@ -621,6 +622,6 @@ def _yaml_count(files: Dict[str, FileState]) -> int:
 
 def _totals(conn: sqlite3.Connection) -> Tuple[Dict[str, int], int, int]:
     tables = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]
-              for t in database.TABLES}
+              for t in writer.TABLES}
     verified = conn.execute("SELECT count(*) FROM citations WHERE verified = 1").fetchone()[0]
     return tables, verified, tables["citations"] - verified

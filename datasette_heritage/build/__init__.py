@@ -1,0 +1,1 @@
+"""The build: read the records, check them, verify citations, write SQLite."""
