@@ -43,7 +43,11 @@ setup(
             "hypothesis>=6",
             "geojson>=3",
             "wheel",  # tests build a wheel to check the package data ships
+            "pytest-xdist",
+            "ruff",
+            "mypy",
+            "types-PyYAML",
         ]
     },
-    python_requires=">=3.9",
+    python_requires=">=3.11",
 )

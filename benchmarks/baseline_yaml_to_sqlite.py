@@ -12,6 +12,7 @@ Written for the benchmark from that description; no code is copied.
 
 Usage: python benchmarks/baseline_yaml_to_sqlite.py DATA_DIR DB_PATH
 """
+
 from __future__ import annotations
 
 import json

@@ -16,6 +16,7 @@ the heaviest of their kind: the monument with the most events, the event and
 the source with the most citations, the busiest site on the timeline, and a
 timeline page deep into the events.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,29 +25,35 @@ import sqlite3
 import statistics
 import time
 from pathlib import Path
-from typing import List, Tuple
 
 from datasette.app import Datasette
 
 from datasette_heritage.site import queries
 
 
-def heaviest(db_path: Path) -> List[Tuple[str, str]]:
+def heaviest(db_path: Path) -> list[tuple[str, str]]:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
+
         def one(sql: str) -> str:
             return conn.execute(sql).fetchone()[0]
 
-        monument = one("SELECT monument_id FROM event_monuments GROUP BY monument_id "
-                       "ORDER BY count(*) DESC LIMIT 1")
-        event = one("SELECT event_id FROM citations GROUP BY event_id "
-                    "ORDER BY count(*) DESC LIMIT 1")
-        source = one("SELECT source_id FROM citations GROUP BY source_id "
-                     "ORDER BY count(*) DESC LIMIT 1")
+        monument = one(
+            "SELECT monument_id FROM event_monuments GROUP BY monument_id "
+            "ORDER BY count(*) DESC LIMIT 1"
+        )
+        event = one(
+            "SELECT event_id FROM citations GROUP BY event_id ORDER BY count(*) DESC LIMIT 1"
+        )
+        source = one(
+            "SELECT source_id FROM citations GROUP BY source_id ORDER BY count(*) DESC LIMIT 1"
+        )
         site = one("SELECT site_id FROM events GROUP BY site_id ORDER BY count(*) DESC LIMIT 1")
         kind = one("SELECT kind FROM events GROUP BY kind ORDER BY count(*) LIMIT 1")
-        middle = conn.execute("SELECT date_start, rowid FROM events ORDER BY date_start, rowid "
-                              "LIMIT 1 OFFSET (SELECT count(*) / 2 FROM events)").fetchone()
+        middle = conn.execute(
+            "SELECT date_start, rowid FROM events ORDER BY date_start, rowid "
+            "LIMIT 1 OFFSET (SELECT count(*) / 2 FROM events)"
+        ).fetchone()
         events = one("SELECT count(*) FROM events")
     finally:
         conn.close()
@@ -68,8 +75,10 @@ async def run(db_path: Path, runs: int) -> None:
     ds = Datasette(immutables=[str(db_path)])
     await ds.invoke_startup()
     print(f"{db_path} ({db_path.stat().st_size / 1e6:,.0f} MB), {runs} runs each, ms")
-    print(f"{'page':48} {'html median':>11} {'slowest':>8} {'json median':>11} "
-          f"{'slowest':>8} {'html KB':>8}")
+    print(
+        f"{'page':48} {'html median':>11} {'slowest':>8} {'json median':>11} "
+        f"{'slowest':>8} {'html KB':>8}"
+    )
     for label, path in heaviest(db_path):
         row = [label]
         size = 0
@@ -83,8 +92,10 @@ async def run(db_path: Path, runs: int) -> None:
             if not url.split("?")[0].endswith(".json"):
                 size = len(response.content)
             row += [statistics.median(timings), max(timings)]
-        print(f"{row[0]:48} {row[1]:11.1f} {row[2]:8.1f} {row[3]:11.1f} {row[4]:8.1f} "
-              f"{size / 1000:8.1f}")
+        print(
+            f"{row[0]:48} {row[1]:11.1f} {row[2]:8.1f} {row[3]:11.1f} {row[4]:8.1f} "
+            f"{size / 1000:8.1f}"
+        )
 
 
 def main() -> None:

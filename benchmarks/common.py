@@ -4,6 +4,7 @@ Each measured run happens in a child process, so its peak memory (maxrss from
 ``os.wait4``) is its own, and runs of the different methods are interleaved so
 that other load on the machine falls on all of them alike.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("HERITAGE_BENCH_DIR", "/tmp/heritage-bench"))
@@ -39,12 +41,17 @@ def corpus(citations: int, seed: int = 0) -> Path:
     return path
 
 
-def run_child(args: Sequence[str]) -> Dict[str, Any]:
+def run_child(args: Sequence[str]) -> dict[str, Any]:
     """Run ``python args...``; its last stdout line is a JSON object of figures.
     Adds ``maxrss`` (bytes) and ``exit`` from the child's own resource usage."""
     with open(os.devnull, "rb") as devnull:
-        proc = subprocess.Popen([sys.executable, *args], stdin=devnull,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, *args],
+            stdin=devnull,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         out, err = _read_all(proc)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -61,13 +68,15 @@ def _read_all(proc: subprocess.Popen) -> tuple:
     # with threads instead, then wait4 for the usage.
     import threading
 
-    chunks: Dict[str, str] = {}
+    chunks: dict[str, str] = {}
 
     def drain(name: str, stream: Any) -> None:
         chunks[name] = stream.read()
 
-    threads = [threading.Thread(target=drain, args=(n, s))
-               for n, s in (("out", proc.stdout), ("err", proc.stderr))]
+    threads = [
+        threading.Thread(target=drain, args=(n, s))
+        for n, s in (("out", proc.stdout), ("err", proc.stderr))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -75,7 +84,7 @@ def _read_all(proc: subprocess.Popen) -> tuple:
     return chunks["out"], chunks["err"]
 
 
-def median(values: List[float]) -> float:
+def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
@@ -94,20 +103,23 @@ def machine() -> str:
         cpu = names[0] if names else cpu
     except OSError:
         pass
-    return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, Python "
-            f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-            f"load average {load}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, Python "
+        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"load average {load}"
+    )
 
 
-def print_table(header: List[str], rows: List[List[str]]) -> None:
+def print_table(header: list[str], rows: list[list[str]]) -> None:
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join(" --- " for _ in header) + "|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
 
 
-def instrument(stages: Sequence[Any], totals: Dict[str, float],
-               calls: Optional[Dict[str, int]] = None) -> None:
+def instrument(
+    stages: Sequence[Any], totals: dict[str, float], calls: dict[str, int] | None = None
+) -> None:
     """Wrap each (module, function name, stage) so its time adds to
     totals[stage] (and its calls to calls[stage]); missing functions are skipped."""
     for module, name, stage in stages:
@@ -115,8 +127,9 @@ def instrument(stages: Sequence[Any], totals: Dict[str, float],
         if original is None:
             continue
 
-        def timed(*args: Any, __original: Callable = original, __stage: str = stage,
-                  **kwargs: Any) -> Any:
+        def timed(
+            *args: Any, __original: Callable = original, __stage: str = stage, **kwargs: Any
+        ) -> Any:
             started = time.perf_counter()
             try:
                 return __original(*args, **kwargs)

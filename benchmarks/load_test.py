@@ -22,6 +22,7 @@ failed request). The client runs on the same machine (on a 2-core machine it
 takes a good share of the CPU), so the figures are a floor for the server.
 Figures, not assertions: tests/test_load_benchmark.py runs a short version for errors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,6 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,9 +55,9 @@ from tests.site_pages import datasette_pages, plugin_pages  # noqa: E402
 METADATA = ROOT / "metadata.yml"
 
 
-def site_paths(db: Path, rows: Optional[int]) -> List[Tuple[str, str]]:
+def site_paths(db: Path, rows: int | None) -> list[tuple[str, str]]:
     """(kind, path) for every page the test requests."""
-    paths: List[Tuple[str, str]] = []
+    paths: list[tuple[str, str]] = []
     for html_path, json_path in plugin_pages(db, limit=rows):
         paths += [("plugin page", html_path), ("plugin JSON", json_path)]
     for html_path, json_path in datasette_pages(db, limit=rows):
@@ -68,30 +68,44 @@ def site_paths(db: Path, rows: Optional[int]) -> List[Tuple[str, str]]:
     for table, table_config in config.get("tables", {}).items():
         for facet in table_config.get("facets") or []:
             if isinstance(facet, dict):
-                (kind, column), = facet.items()
+                ((kind, column),) = facet.items()
                 query = {f"_facet_{kind}": column}
             else:
                 query = {"_facet": facet}
             paths.append(("Datasette facet", f"/{database}/{table}?{urlencode(query)}"))
     for name in config.get("queries", {}):
-        paths += [("saved query", f"/{database}/{name}"),
-                  ("saved query", f"/{database}/{name}.json")]
-    paths += [("export", f"/{database}/monuments.geojson"),
-              ("export", f"/{database}/sources.csljson"),
-              ("export", f"/{database}/events.csv"),
-              ("export", f"/{database}/citation_details.csv")]
+        paths += [
+            ("saved query", f"/{database}/{name}"),
+            ("saved query", f"/{database}/{name}.json"),
+        ]
+    paths += [
+        ("export", f"/{database}/monuments.geojson"),
+        ("export", f"/{database}/sources.csljson"),
+        ("export", f"/{database}/events.csv"),
+        ("export", f"/{database}/citation_details.csv"),
+    ]
     return paths
 
 
 def start_server(db: Path, port: int, log_path: Path) -> subprocess.Popen:
     inspect_file = db.with_name(db.name + ".inspect.json")
-    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db),
-                    "--inspect-file", str(inspect_file)], check=True)
-    args = [sys.executable, "-m", "datasette",
-            *serve_args(db, inspect_file, METADATA, port=port)]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "inspect",
+            str(db),
+            "--inspect-file",
+            str(inspect_file),
+        ],
+        check=True,
+    )
+    args = [sys.executable, "-m", "datasette", *serve_args(db, inspect_file, METADATA, port=port)]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.time() + 60
     while time.time() < deadline:
         if process.poll() is not None:
@@ -105,9 +119,14 @@ def start_server(db: Path, port: int, log_path: Path) -> subprocess.Popen:
     raise SystemExit("datasette did not start in 60 s")
 
 
-async def client(http: httpx.AsyncClient, paths: List[Tuple[str, str]], start: int,
-                 deadline: float, results: List[Tuple[str, str, float, int]],
-                 errors: List[str]) -> None:
+async def client(
+    http: httpx.AsyncClient,
+    paths: list[tuple[str, str]],
+    start: int,
+    deadline: float,
+    results: list[tuple[str, str, float, int]],
+    errors: list[str],
+) -> None:
     i = start
     while time.perf_counter() < deadline:
         kind, path = paths[i % len(paths)]
@@ -125,36 +144,42 @@ async def client(http: httpx.AsyncClient, paths: List[Tuple[str, str]], start: i
             errors.append(f"{path}: HTTP {status}")
 
 
-async def run_load(url: str, paths: List[Tuple[str, str]], clients: int,
-                   seconds: float) -> Tuple[List[Tuple[str, str, float, int]], List[str], float]:
-    results: List[Tuple[str, str, float, int]] = []
-    errors: List[str] = []
+async def run_load(
+    url: str, paths: list[tuple[str, str]], clients: int, seconds: float
+) -> tuple[list[tuple[str, str, float, int]], list[str], float]:
+    results: list[tuple[str, str, float, int]] = []
+    errors: list[str] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
         began = time.perf_counter()
         deadline = began + seconds
         step = max(1, len(paths) // clients)
-        await asyncio.gather(*(client(http, paths, n * step, deadline, results, errors)
-                               for n in range(clients)))
+        await asyncio.gather(
+            *(client(http, paths, n * step, deadline, results, errors) for n in range(clients))
+        )
         wall = time.perf_counter() - began
     return results, errors, wall
 
 
-def percentile(values: List[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def report(results, errors, wall, clients, paths, db) -> Dict:
-    by_kind: Dict[str, List[float]] = defaultdict(list)
-    by_path: Dict[str, List[float]] = defaultdict(list)
+def report(results, errors, wall, clients, paths, db) -> dict:
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    by_path: dict[str, list[float]] = defaultdict(list)
     for kind, path, elapsed, _ in results:
         by_kind[kind].append(elapsed * 1000)
         by_path[path].append(elapsed * 1000)
     everything = [e * 1000 for _, _, e, _ in results]
     figures = {
-        "database": str(db), "distinct_pages": len(paths), "clients": clients,
-        "seconds": round(wall, 1), "requests": len(results), "errors": len(errors),
+        "database": str(db),
+        "distinct_pages": len(paths),
+        "clients": clients,
+        "seconds": round(wall, 1),
+        "requests": len(results),
+        "errors": len(errors),
         "throughput_rps": round(len(results) / wall, 1),
         "p50_ms": round(statistics.median(everything), 1) if everything else None,
         "p95_ms": round(percentile(everything, 95), 1) if everything else None,
@@ -164,18 +189,26 @@ def report(results, errors, wall, clients, paths, db) -> Dict:
     }
     print(f"Load test: {clients} clients for {wall:.1f} s over {len(paths)} pages of {db}")
     print(f"  machine: {figures['machine']} (server and clients share it)")
-    print(f"  requests {figures['requests']:,}  errors {figures['errors']}  "
-          f"throughput {figures['throughput_rps']:,.1f} req/s")
-    print(f"  latency ms: p50 {figures['p50_ms']}  p95 {figures['p95_ms']}  "
-          f"p99 {figures['p99_ms']}  max {figures['max_ms']}")
+    print(
+        f"  requests {figures['requests']:,}  errors {figures['errors']}  "
+        f"throughput {figures['throughput_rps']:,.1f} req/s"
+    )
+    print(
+        f"  latency ms: p50 {figures['p50_ms']}  p95 {figures['p95_ms']}  "
+        f"p99 {figures['p99_ms']}  max {figures['max_ms']}"
+    )
     print(f"  {'kind of page':<16} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind in sorted(by_kind):
         values = by_kind[kind]
-        print(f"  {kind:<16} {len(values):>9,} {statistics.median(values):>8.1f} "
-              f"{percentile(values, 95):>8.1f} {percentile(values, 99):>8.1f}")
+        print(
+            f"  {kind:<16} {len(values):>9,} {statistics.median(values):>8.1f} "
+            f"{percentile(values, 95):>8.1f} {percentile(values, 99):>8.1f}"
+        )
     slowest = sorted(by_path.items(), key=lambda item: -statistics.median(item[1]))[:5]
-    print("  slowest pages (median ms): " + ", ".join(
-        f"{path} {statistics.median(values):.0f}" for path, values in slowest))
+    print(
+        "  slowest pages (median ms): "
+        + ", ".join(f"{path} {statistics.median(values):.0f}" for path, values in slowest)
+    )
     for error in errors[:10]:
         print("  error:", error)
     if len(errors) > 10:
@@ -184,13 +217,17 @@ def report(results, errors, wall, clients, paths, db) -> Dict:
     return figures
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, help="a built database (default: build data/)")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--rows", type=int, default=None,
-                        help="at most this many records of each table (default: all)")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        help="at most this many records of each table (default: all)",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -208,7 +245,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         server = start_server(db, port, Path(tmp) / "server.log")
         try:
             results, errors, wall = asyncio.run(
-                run_load(f"http://127.0.0.1:{port}", paths, args.clients, args.seconds))
+                run_load(f"http://127.0.0.1:{port}", paths, args.clients, args.seconds)
+            )
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(15)
@@ -218,6 +256,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

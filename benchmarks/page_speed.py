@@ -16,6 +16,7 @@ query may fail or take over Datasette's 1000 ms SQL limit.
 
 Usage: python benchmarks/page_speed.py --citations 1000000 [--requests 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,17 +26,17 @@ import os
 import random
 import shutil
 import socket
-import statistics
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, ROOT, corpus, machine, print_table  # noqa: E402
+from common import BENCH_DIR, ROOT, corpus, machine, print_table
 
 METADATA = ROOT / "metadata.yml"
 FACET_LIMIT_MS = 200  # Datasette's default facet_time_limit_ms
@@ -63,21 +64,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def pinned(cores: str) -> List[str]:
+def pinned(cores: str) -> list[str]:
     return ["taskset", "-c", cores] if shutil.which("taskset") and os.cpu_count() > 1 else []
 
 
-def start_server(db_path: Path) -> Tuple[subprocess.Popen, int]:
+def start_server(db_path: Path) -> tuple[subprocess.Popen, int]:
     from datasette_heritage.site.serving import serve_args
 
     inspect_file = db_path.with_suffix(".inspect.json")
-    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db_path),
-                    "--inspect-file", str(inspect_file)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "inspect",
+            str(db_path),
+            "--inspect-file",
+            str(inspect_file),
+        ],
+        check=True,
+    )
     port = free_port()
-    args = serve_args(db_path, inspect_file, METADATA if METADATA.exists() else None,
-                      port=port)
-    process = subprocess.Popen([*pinned("0"), sys.executable, "-m", "datasette", *args],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    args = serve_args(db_path, inspect_file, METADATA if METADATA.exists() else None, port=port)
+    process = subprocess.Popen(
+        [*pinned("0"), sys.executable, "-m", "datasette", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         if process.poll() is not None:
@@ -93,32 +106,36 @@ def start_server(db_path: Path) -> Tuple[subprocess.Popen, int]:
     raise RuntimeError("datasette did not start in 60 s")
 
 
-def sample_ids(db_path: Path, count: int) -> Dict[str, List[str]]:
+def sample_ids(db_path: Path, count: int) -> dict[str, list[str]]:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     rng = random.Random(0)
     ids = {}
     for table in ("monuments", "events", "sources"):
         total = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]
         rowids = sorted(rng.sample(range(1, total + 1), min(count, total)))
-        ids[table] = [conn.execute(f"SELECT id FROM {table} WHERE rowid = ?", (r,)).fetchone()[0]
-                      for r in rowids]
+        ids[table] = [
+            conn.execute(f"SELECT id FROM {table} WHERE rowid = ?", (r,)).fetchone()[0]
+            for r in rowids
+        ]
     conn.close()
     return ids
 
 
-def page_groups(ids: Dict[str, List[str]]) -> Dict[str, List[str]]:
+def page_groups(ids: dict[str, list[str]]) -> dict[str, list[str]]:
     """Kind of page -> the paths to request for it (cycled through)."""
     from urllib.parse import quote
 
-    groups: Dict[str, List[str]] = {}
+    groups: dict[str, list[str]] = {}
     singular = {"monuments": "monument", "events": "event", "sources": "source"}
     for table, values in ids.items():
         name = singular[table]
         for suffix in ("", ".json"):
             groups[f"heritage {name}{suffix}"] = [
-                f"/-/heritage/{table}/{quote(v, safe='')}{suffix}" for v in values]
+                f"/-/heritage/{table}/{quote(v, safe='')}{suffix}" for v in values
+            ]
             groups[f"datasette {name} row{suffix}"] = [
-                f"/heritage/{table}/{quote(v, safe='')}{suffix}" for v in values]
+                f"/heritage/{table}/{quote(v, safe='')}{suffix}" for v in values
+            ]
     for suffix in ("", ".json"):
         groups[f"heritage overview{suffix}"] = [f"/-/heritage{suffix}"]
         groups[f"heritage timeline{suffix}"] = [f"/-/heritage/timeline{suffix}"]
@@ -127,7 +144,7 @@ def page_groups(ids: Dict[str, List[str]]) -> Dict[str, List[str]]:
     return groups
 
 
-def metadata_checks() -> Tuple[Dict[str, List[str]], List[str]]:
+def metadata_checks() -> tuple[dict[str, list[str]], list[str]]:
     """(table -> its default facets, saved query names) from metadata.yml."""
     import yaml
 
@@ -135,8 +152,11 @@ def metadata_checks() -> Tuple[Dict[str, List[str]], List[str]]:
         return {}, []
     meta = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     database = (meta.get("databases") or {}).get("heritage") or {}
-    facets = {t: [facet_column(f) for f in (v or {}).get("facets", [])]
-              for t, v in (database.get("tables") or {}).items() if (v or {}).get("facets")}
+    facets = {
+        t: [facet_column(f) for f in (v or {}).get("facets", [])]
+        for t, v in (database.get("tables") or {}).items()
+        if (v or {}).get("facets")
+    }
     return facets, sorted(database.get("queries") or {})
 
 
@@ -149,18 +169,18 @@ def facet_column(facet: Any) -> str:
     return facet
 
 
-def load_generator(port: int, plan: Dict[str, Any]) -> Dict[str, Any]:
+def load_generator(port: int, plan: dict[str, Any]) -> dict[str, Any]:
     """Runs in the pinned child: latencies per group, facet and query checks."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
-    def get(path: str) -> Tuple[float, int, bytes]:
+    def get(path: str) -> tuple[float, int, bytes]:
         started = time.perf_counter()
         conn.request("GET", path, headers={"Accept-Encoding": "identity"})
         response = conn.getresponse()
         body = response.read()
         return (time.perf_counter() - started) * 1000, response.status, body
 
-    results: Dict[str, Any] = {"pages": {}, "facets": [], "queries": []}
+    results: dict[str, Any] = {"pages": {}, "facets": [], "queries": []}
     groups = plan["groups"]
     for paths in groups.values():  # warm up every page once
         for path in paths[:3]:
@@ -184,11 +204,18 @@ def load_generator(port: int, plan: Dict[str, Any]) -> Dict[str, Any]:
                 # (and names it only on the HTML page).
                 present = set(json.loads(body).get("facet_results") or {})
                 timed_out.update(set(facets) - present)
-        _, html_status, html = get(f"/heritage/{table}?_size=1")
+        _, _html_status, html = get(f"/heritage/{table}?_size=1")
         if b"facets-timed-out" in html and not timed_out:
             timed_out.add("(only the HTML page says which)")
-        results["facets"].append({"table": table, "facets": facets, "ms": times,
-                                  "status": status, "timed_out": sorted(timed_out)})
+        results["facets"].append(
+            {
+                "table": table,
+                "facets": facets,
+                "ms": times,
+                "status": status,
+                "timed_out": sorted(timed_out),
+            }
+        )
     for query in plan["queries"]:
         times, status, error = [], 200, None
         for _ in range(plan["check_repeats"]):
@@ -196,12 +223,11 @@ def load_generator(port: int, plan: Dict[str, Any]) -> Dict[str, Any]:
             times.append(ms)
             if status != 200:
                 error = body.decode(errors="replace")[:200]
-        results["queries"].append({"query": query, "ms": times, "status": status,
-                                   "error": error})
+        results["queries"].append({"query": query, "ms": times, "status": status, "error": error})
     return results
 
 
-def percentile(values: List[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
@@ -214,8 +240,12 @@ def main() -> None:
     parser.add_argument("--citations", type=int, default=1000000)
     parser.add_argument("--requests", type=int, default=200, help="requests per kind of page")
     parser.add_argument("--sample", type=int, default=50, help="ids sampled per table")
-    parser.add_argument("--check-repeats", type=int, default=5,
-                        help="requests per table (facets) and per saved query")
+    parser.add_argument(
+        "--check-repeats",
+        type=int,
+        default=5,
+        help="requests per table (facets) and per saved query",
+    )
     parser.add_argument("--child", nargs=2, metavar=("PORT", "PLAN"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -225,17 +255,27 @@ def main() -> None:
 
     print(f"machine: {machine()}")
     db_path = database_for(args.citations)
-    print(f"database: {db_path} ({db_path.stat().st_size / 2**20:,.0f} MiB, "
-          f"{args.citations:,} citations)")
+    print(
+        f"database: {db_path} ({db_path.stat().st_size / 2**20:,.0f} MiB, "
+        f"{args.citations:,} citations)"
+    )
     facets, queries = metadata_checks()
-    plan = {"groups": page_groups(sample_ids(db_path, args.sample)), "requests": args.requests,
-            "facets": facets, "queries": queries, "check_repeats": args.check_repeats}
+    plan = {
+        "groups": page_groups(sample_ids(db_path, args.sample)),
+        "requests": args.requests,
+        "facets": facets,
+        "queries": queries,
+        "check_repeats": args.check_repeats,
+    }
     plan_file = db_path.parent / "plan.json"
     plan_file.write_text(json.dumps(plan))
     server, port = start_server(db_path)
     try:
-        done = subprocess.run([*pinned("1"), sys.executable, __file__, "--child", str(port),
-                               str(plan_file)], capture_output=True, text=True)
+        done = subprocess.run(
+            [*pinned("1"), sys.executable, __file__, "--child", str(port), str(plan_file)],
+            capture_output=True,
+            text=True,
+        )
     finally:
         server.terminate()
         server.wait(10)
@@ -246,14 +286,17 @@ def main() -> None:
     print(f"machine after: {machine()}")
 
 
-def report(results: Dict[str, Any]) -> None:
+def report(results: dict[str, Any]) -> None:
     pages = results["pages"]
     p50 = {name: percentile(r["ms"], 50) for name, r in pages.items()}
     rows = []
     failures = []
-    row_pages = {suffix: statistics.median(p50[f"datasette {n} row{suffix}"]
-                                           for n in ("monument", "event", "source"))
-                 for suffix in ("", ".json")}
+    row_pages = {
+        suffix: statistics.median(
+            p50[f"datasette {n} row{suffix}"] for n in ("monument", "event", "source")
+        )
+        for suffix in ("", ".json")
+    }
     # A record page against Datasette's row page of the same table; overview
     # and timeline against the median of the three row pages.
     ratios = {}
@@ -261,8 +304,9 @@ def report(results: Dict[str, Any]) -> None:
         if name.startswith("heritage "):
             page, dot, _ = name.split(" ", 1)[1].partition(".")
             suffix = ".json" if dot else ""
-            ratios[name] = p50[name] / (p50.get(f"datasette {page} row{suffix}")
-                                        or row_pages[suffix])
+            ratios[name] = p50[name] / (
+                p50.get(f"datasette {page} row{suffix}") or row_pages[suffix]
+            )
     listing = {"overview": "monuments", "timeline": "events"}
     for name, r in pages.items():
         ratio = listing_ratio = ""
@@ -273,39 +317,91 @@ def report(results: Dict[str, Any]) -> None:
                 # A listing page against Datasette's table page of the same rows.
                 table = p50[f"datasette {listing[page]} table{'.json' if dot else ''}"]
                 listing_ratio = f"{p50[name] / table:.2f}x"
-        rows.append([name, f"{len(r['ms'])}", f"{p50[name]:.1f}",
-                     f"{percentile(r['ms'], 95):.1f}", f"{max(r['ms']):.1f}", ratio,
-                     listing_ratio])
+        rows.append(
+            [
+                name,
+                f"{len(r['ms'])}",
+                f"{p50[name]:.1f}",
+                f"{percentile(r['ms'], 95):.1f}",
+                f"{max(r['ms']):.1f}",
+                ratio,
+                listing_ratio,
+            ]
+        )
         failures += r["failures"]
     print()
-    print_table(["page", "requests", "p50 ms", "p95 ms", "max ms",
-                 "p50 / Datasette row page", "p50 / Datasette table page"], rows)
-    rows = [[f["table"], ", ".join(f["facets"]), f"{percentile(f['ms'], 50):.0f}",
-             f"{max(f['ms']):.0f}", str(f["status"]),
-             ", ".join(f["timed_out"]) or "none"] for f in results["facets"]]
+    print_table(
+        [
+            "page",
+            "requests",
+            "p50 ms",
+            "p95 ms",
+            "max ms",
+            "p50 / Datasette row page",
+            "p50 / Datasette table page",
+        ],
+        rows,
+    )
+    rows = [
+        [
+            f["table"],
+            ", ".join(f["facets"]),
+            f"{percentile(f['ms'], 50):.0f}",
+            f"{max(f['ms']):.0f}",
+            str(f["status"]),
+            ", ".join(f["timed_out"]) or "none",
+        ]
+        for f in results["facets"]
+    ]
     print()
-    print_table(["table (default facets)", "facets", "p50 ms", "max ms", "status",
-                 "facets timed out"], rows)
-    rows = [[q["query"], f"{percentile(q['ms'], 50):.0f}", f"{max(q['ms']):.0f}",
-             str(q["status"]), (q["error"] or "").replace("|", "/")[:80]]
-            for q in results["queries"]]
+    print_table(
+        ["table (default facets)", "facets", "p50 ms", "max ms", "status", "facets timed out"], rows
+    )
+    rows = [
+        [
+            q["query"],
+            f"{percentile(q['ms'], 50):.0f}",
+            f"{max(q['ms']):.0f}",
+            str(q["status"]),
+            (q["error"] or "").replace("|", "/")[:80],
+        ]
+        for q in results["queries"]
+    ]
     print()
     print_table(["saved query", "p50 ms", "max ms", "status", "error"], rows)
     timed_out = sum(len(f["timed_out"]) for f in results["facets"])
-    slow = [q["query"] for q in results["queries"]
-            if q["status"] != 200 or percentile(q["ms"], 50) > SQL_LIMIT_MS]
+    slow = [
+        q["query"]
+        for q in results["queries"]
+        if q["status"] != 200 or percentile(q["ms"], 50) > SQL_LIMIT_MS
+    ]
     print()
     failing_tables = [f["table"] for f in results["facets"] if f["status"] != 200]
-    print(f"pages failing: {len(failures)} {failures[:5]}; table pages with default facets "
-          f"failing (over the SQL time limit): {failing_tables}")
-    print(f"facets timed out: {timed_out}; saved queries failing or over "
-          f"{SQL_LIMIT_MS} ms: {len(slow)} {slow}")
+    print(
+        f"pages failing: {len(failures)} {failures[:5]}; table pages with default facets "
+        f"failing (over the SQL time limit): {failing_tables}"
+    )
+    print(
+        f"facets timed out: {timed_out}; saved queries failing or over "
+        f"{SQL_LIMIT_MS} ms: {len(slow)} {slow}"
+    )
     worst = max(ratios, key=ratios.get) if ratios else None
     if worst:
-        print(f"plugin pages: worst p50 ratio to Datasette's row page {ratios[worst]:.2f}x ({worst})")
-    print(json.dumps({"p50": p50, "ratios": ratios, "facets_timed_out": timed_out,
-                      "queries_failing": slow, "page_failures": len(failures),
-                      "tables_failing": failing_tables}))
+        print(
+            f"plugin pages: worst p50 ratio to Datasette's row page {ratios[worst]:.2f}x ({worst})"
+        )
+    print(
+        json.dumps(
+            {
+                "p50": p50,
+                "ratios": ratios,
+                "facets_timed_out": timed_out,
+                "queries_failing": slow,
+                "page_failures": len(failures),
+                "tables_failing": failing_tables,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

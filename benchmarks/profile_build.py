@@ -9,6 +9,7 @@ for proportions).
 
 Usage: python benchmarks/profile_build.py --citations 50000 [--cprofile]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,14 +18,13 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, corpus, machine, instrument  # noqa: E402
+from common import BENCH_DIR, corpus, instrument, machine
 
-from datasette_heritage.build import pipeline as build_module  # noqa: E402
-from datasette_heritage.build import records, writer  # noqa: E402
+from datasette_heritage.build import pipeline as build_module
+from datasette_heritage.build import records, writer
 
 # (module, attribute, stage): the call sites the build goes through.
 STAGES = [
@@ -48,8 +48,8 @@ def main() -> None:
     data_dir = corpus(args.citations)
     db_path = BENCH_DIR / f"profile-{args.citations}.db"
     print(f"machine: {machine()}")
-    totals: Dict[str, float] = defaultdict(float)
-    calls: Dict[str, int] = defaultdict(int)
+    totals: dict[str, float] = defaultdict(float)
+    calls: dict[str, int] = defaultdict(int)
     instrument(STAGES, totals, calls)
     started = time.perf_counter()
     if args.cprofile:
@@ -65,16 +65,20 @@ def main() -> None:
     db_path.unlink()
 
     print(f"cold build of {args.citations:,} citations: {total:.2f}s")
-    print(f"| stage | seconds | share | calls |\n| --- | --- | --- | --- |")
+    print("| stage | seconds | share | calls |\n| --- | --- | --- | --- |")
     accounted = 0.0
     for _, _, stage in STAGES:
         if stage in totals:
             accounted += totals[stage]
-            print(f"| {stage} | {totals[stage]:.2f} | {totals[stage] / total:.0%} | "
-                  f"{calls[stage]:,} |")
+            print(
+                f"| {stage} | {totals[stage]:.2f} | {totals[stage] / total:.0%} | "
+                f"{calls[stage]:,} |"
+            )
     rest = total - accounted
-    print(f"| rest (reading files, shaping rows, references, ids) | {rest:.2f} | "
-          f"{rest / total:.0%} | |")
+    print(
+        f"| rest (reading files, shaping rows, references, ids) | {rest:.2f} | "
+        f"{rest / total:.0%} | |"
+    )
     if args.cprofile:
         print()
         stats = pstats.Stats(profiler)

@@ -9,6 +9,7 @@ Install them in a scratch virtualenv to compare; the project needs none.
 
 Usage: python benchmarks/yaml_parsers.py --citations 50000 [--files 6]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,32 +18,34 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import corpus, machine, print_table  # noqa: E402
+from common import corpus, machine, print_table
 
 ALIAS = "- id: &a x\n  name: *a\n"
 DUPLICATE = "- id: x\n  id: y\n"
 
 
-def candidates() -> Dict[str, Callable[[str], Any]]:
+def candidates() -> dict[str, Callable[[str], Any]]:
     import yaml
 
     from datasette_heritage.build.safe_yaml import load_yaml
 
-    found: Dict[str, Callable[[str], Any]] = {
-        "datasette_heritage.build.safe_yaml (libyaml events, lines kept)":
-            lambda text: load_yaml(text, "f.yml"),
+    found: dict[str, Callable[[str], Any]] = {
+        "datasette_heritage.build.safe_yaml (libyaml events, lines kept)": lambda text: load_yaml(
+            text, "f.yml"
+        ),
         "PyYAML safe_load (pure Python)": yaml.safe_load,
         "PyYAML load CSafeLoader (libyaml)": lambda text: yaml.load(text, Loader=yaml.CSafeLoader),
-        "libyaml event stream alone (yaml.parse)":
-            lambda text: sum(1 for _ in yaml.parse(text, Loader=yaml.CSafeLoader)),
+        "libyaml event stream alone (yaml.parse)": lambda text: sum(
+            1 for _ in yaml.parse(text, Loader=yaml.CSafeLoader)
+        ),
     }
-    optional = {"yaml_rs": "loads", "ryaml": "loads", "pyyaml_rs": "safe_load",
-                "libfyaml": "loads"}
+    optional = {"yaml_rs": "loads", "ryaml": "loads", "pyyaml_rs": "safe_load", "libfyaml": "loads"}
     for module, function in optional.items():
         try:
             found[module] = getattr(importlib.import_module(module), function)
@@ -51,8 +54,9 @@ def candidates() -> Dict[str, Callable[[str], Any]]:
     try:
         import ryml
 
-        found["ryml (rapidyaml) parse_in_arena, tree only"] = \
-            lambda text: ryml.parse_in_arena(text.encode())
+        found["ryml (rapidyaml) parse_in_arena, tree only"] = lambda text: ryml.parse_in_arena(
+            text.encode()
+        )
     except Exception:
         pass
     return found
@@ -74,10 +78,10 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
-    files = sorted((corpus(args.citations) / "events").glob("*.yml"))[:args.files]
+    files = sorted((corpus(args.citations) / "events").glob("*.yml"))[: args.files]
     texts = [path.read_text(encoding="utf-8") for path in files]
     megabytes = sum(len(t.encode()) for t in texts) / 1e6
-    rows: List[List[str]] = []
+    rows: list[list[str]] = []
     figures = {}
     for name, parse in candidates().items():
         times = []
@@ -88,13 +92,26 @@ def main() -> None:
             times.append(time.process_time() - started)
         seconds = statistics.median(times)
         figures[name] = megabytes / seconds
-        rows.append([name, f"{megabytes / seconds:.1f}",
-                     "yes" if name.startswith("datasette_heritage") else "no",
-                     "yes" if refuses(parse, ALIAS) else "no",
-                     "yes" if refuses(parse, DUPLICATE) else "no"])
+        rows.append(
+            [
+                name,
+                f"{megabytes / seconds:.1f}",
+                "yes" if name.startswith("datasette_heritage") else "no",
+                "yes" if refuses(parse, ALIAS) else "no",
+                "yes" if refuses(parse, DUPLICATE) else "no",
+            ]
+        )
     print(f"{len(texts)} events files, {megabytes:.1f} MB, CPU time, median of {args.repeat}")
-    print_table(["parser", "MB/s", "line of every record and item",
-                 "refuses aliases", "refuses duplicate keys"], rows)
+    print_table(
+        [
+            "parser",
+            "MB/s",
+            "line of every record and item",
+            "refuses aliases",
+            "refuses duplicate keys",
+        ],
+        rows,
+    )
     print(json.dumps(figures))
 
 

@@ -1,17 +1,19 @@
 """The ``datasette-heritage`` command: build and validate the database."""
+
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import click
 
-from .build.pipeline import BuildSummary, build as build_database, validate as validate_data
-from .build.records import discover_files
+from .build.pipeline import BuildSummary
+from .build.pipeline import build as build_database
+from .build.pipeline import validate as validate_data
 from .build.problems import BuildError
+from .build.records import discover_files
 from .build.schema_check import RECORD_TYPES, schema_path
-from .site import serving
 
 
 @click.group()
@@ -25,7 +27,7 @@ def _fail(error: BuildError) -> None:
     sys.exit(1)
 
 
-def _with_progress(data_dir: Path, label: str, run: Callable[[Optional[Callable]], object]):
+def _with_progress(data_dir: Path, label: str, run: Callable[[Callable | None], object]):
     total = len(discover_files(data_dir)) if data_dir.is_dir() else 0
     # Only draw a bar on a terminal and for a build long enough to watch.
     show = sys.stderr.isatty() and total > 50
@@ -51,11 +53,15 @@ def _guard(action: Callable[[], None]) -> None:
 @cli.command()
 @click.argument("data_dir", type=click.Path(path_type=Path))
 @click.argument("db_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--full", is_flag=True,
-              help="Read every file, even if DB_PATH was built from most of them.")
-@click.option("--in-place", is_flag=True,
-              help="Apply changes to DB_PATH in one SQLite transaction instead of to a "
-                   "copy: faster for a large database, but not while a server reads it.")
+@click.option(
+    "--full", is_flag=True, help="Read every file, even if DB_PATH was built from most of them."
+)
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="Apply changes to DB_PATH in one SQLite transaction instead of to a "
+    "copy: faster for a large database, but not while a server reads it.",
+)
 def build(data_dir: Path, db_path: Path, full: bool, in_place: bool) -> None:
     """Validate the records in DATA_DIR and write them to the SQLite file DB_PATH.
 
@@ -69,11 +75,15 @@ def build(data_dir: Path, db_path: Path, full: bool, in_place: bool) -> None:
 
     Example: datasette-heritage build data/ heritage.db
     """
+
     def run() -> None:
-        summary = _with_progress(data_dir, "Building",
-                                 lambda on_file: build_database(data_dir, db_path, on_file,
-                                                                incremental=not full,
-                                                                in_place=in_place))
+        summary = _with_progress(
+            data_dir,
+            "Building",
+            lambda on_file: build_database(
+                data_dir, db_path, on_file, incremental=not full, in_place=in_place
+            ),
+        )
         _print_summary(summary, db_path)
 
     _guard(run)
@@ -86,13 +96,17 @@ def validate(data_dir: Path) -> None:
 
     Example: datasette-heritage validate data/
     """
+
     def run() -> None:
-        stats = _with_progress(data_dir, "Checking",
-                               lambda on_file: validate_data(data_dir, on_file))
+        stats = _with_progress(
+            data_dir, "Checking", lambda on_file: validate_data(data_dir, on_file)
+        )
         rows = ", ".join(f"{n} {t}" for t, n in stats.rows.items())
-        click.echo(f"{data_dir}: {stats.files} files OK ({rows}); "
-                   f"{stats.citations_verified} citations verified, "
-                   f"{stats.citations_unverified} unverified (source has no text)")
+        click.echo(
+            f"{data_dir}: {stats.files} files OK ({rows}); "
+            f"{stats.citations_verified} citations verified, "
+            f"{stats.citations_unverified} unverified (source has no text)"
+        )
 
     _guard(run)
 
@@ -117,15 +131,23 @@ def serve_options() -> None:
     datasette serve -i heritage.db --inspect-file heritage.inspect.json
     -m metadata.yml $(datasette-heritage serve-options)
     """
-    click.echo(" ".join(serving.serve_options()))
+    from .site.serving import serve_options as options  # imports Datasette: only here
+
+    click.echo(" ".join(options()))
 
 
 @cli.command()
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--citations", "-n", type=click.IntRange(min=1), required=True,
-              help="Number of citations; sites, monuments, events and sources scale with it.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Same seed, byte-identical corpus.")
+@click.option(
+    "--citations",
+    "-n",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Number of citations; sites, monuments, events and sources scale with it.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Same seed, byte-identical corpus."
+)
 def synth(out_dir: Path, citations: int, seed: int) -> None:
     """Write a synthetic corpus in the layout of data/ into OUT_DIR, for
     benchmarks and scale tests (N citations: about N/1000 sites, N/10
@@ -146,13 +168,17 @@ def synth(out_dir: Path, citations: int, seed: int) -> None:
 def _print_summary(summary: BuildSummary, db_path: Path) -> None:
     click.echo(f"Built {db_path} from {summary.files} files in {summary.seconds:.2f}s")
     if summary.files_reread is not None:
-        click.echo(f"  (incremental: re-read {summary.files_reread} changed file(s) "
-                   "and files that depend on them)")
+        click.echo(
+            f"  (incremental: re-read {summary.files_reread} changed file(s) "
+            "and files that depend on them)"
+        )
     width = max(len(t) for t in summary.tables)
     for table, count in summary.tables.items():
         click.echo(f"  {table:<{width}}  {count:>9,}")
-    click.echo(f"  citations verified against source text: {summary.citations_verified:,}; "
-               f"unverified (no text): {summary.citations_unverified:,}")
+    click.echo(
+        f"  citations verified against source text: {summary.citations_verified:,}; "
+        f"unverified (no text): {summary.citations_unverified:,}"
+    )
 
 
 if __name__ == "__main__":

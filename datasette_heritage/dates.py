@@ -7,6 +7,7 @@ would dominate a build of 300,000 events. The forms editors use nearly always
 intervals of those) are parsed here directly; everything else (seasons,
 unspecified digits such as ``201X``, ...) goes to the library.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -14,7 +15,6 @@ import datetime
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional, Tuple
 
 # Precisions, finest first; an interval takes the coarser of its two ends.
 PRECISIONS = ("day", "month", "season", "year", "decade", "century", "millennium")
@@ -27,8 +27,8 @@ class EdtfError(ValueError):
 @dataclass(frozen=True)
 class EdtfDate:
     text: str
-    start: Optional[str]  # ISO day, earliest the date allows; None for an open start
-    end: Optional[str]  # ISO day, latest the date allows; None for an open end
+    start: str | None  # ISO day, earliest the date allows; None for an open start
+    end: str | None  # ISO day, latest the date allows; None for an open end
     precision: str
     uncertain: bool
     approximate: bool
@@ -38,7 +38,7 @@ class EdtfDate:
 _SIMPLE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%])?\Z")
 
 
-def _simple(text: str) -> Optional[Tuple[datetime.date, datetime.date, str, str]]:
+def _simple(text: str) -> tuple[datetime.date, datetime.date, str, str] | None:
     match = _SIMPLE.match(text)
     if not match:
         return None
@@ -53,8 +53,12 @@ def _simple(text: str) -> Optional[Tuple[datetime.date, datetime.date, str, str]
         if month_s:
             month = int(month_s)
             last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
-            return (datetime.date(year, month, 1), datetime.date(year, month, last),
-                    "month", qualifier or "")
+            return (
+                datetime.date(year, month, 1),
+                datetime.date(year, month, last),
+                "month",
+                qualifier or "",
+            )
     except ValueError:
         raise EdtfError(f"{text!r} is not a real calendar date") from None
     return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year", qualifier or ""
@@ -99,8 +103,15 @@ def parse_edtf(text: str) -> EdtfDate:
     if parsed is None:
         return _parse_with_library(text)
     start, end, precision, qualifier = parsed
-    return EdtfDate(text, start.isoformat(), end.isoformat(), precision,
-                    qualifier in ("?", "%"), qualifier in ("~", "%"), False)
+    return EdtfDate(
+        text,
+        start.isoformat(),
+        end.isoformat(),
+        precision,
+        qualifier in ("?", "%"),
+        qualifier in ("~", "%"),
+        False,
+    )
 
 
 def _parse_with_library(text: str) -> EdtfDate:
@@ -119,16 +130,27 @@ def _parse_with_library(text: str) -> EdtfDate:
         precision = "season"
     else:
         precision = getattr(parsed, "precision", None) or _precision_from_span(start, end)
-    return EdtfDate(text, start, end, precision,
-                    bool(getattr(parsed, "is_uncertain", False)) or "?" in text or "%" in text,
-                    bool(getattr(parsed, "is_approximate", False)) or "~" in text or "%" in text,
-                    interval)
+    return EdtfDate(
+        text,
+        start,
+        end,
+        precision,
+        bool(getattr(parsed, "is_uncertain", False)) or "?" in text or "%" in text,
+        bool(getattr(parsed, "is_approximate", False)) or "~" in text or "%" in text,
+        interval,
+    )
 
 
 def _precision_from_span(start: str, end: str) -> str:
     days = (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
-    for limit, name in ((0, "day"), (31, "month"), (92, "season"), (366, "year"),
-                        (3653, "decade"), (36525, "century")):
+    for limit, name in (
+        (0, "day"),
+        (31, "month"),
+        (92, "season"),
+        (366, "year"),
+        (3653, "decade"),
+        (36525, "century"),
+    ):
         if days <= limit:
             return name
     return "millennium"

@@ -16,6 +16,7 @@ number), and written as it goes: memory stays flat at any N, and the same
 seed gives byte-identical files. The vocabularies are the synthetic corpus's
 own, written into it, so it builds without the project's ``data/``.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -23,9 +24,10 @@ import json
 import random
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, IO, Iterable, List, Optional, Tuple
+from typing import IO, Any
 
 # Records per YAML file, as editors would split a large corpus.
 EVENTS_PER_FILE = 1000
@@ -37,7 +39,7 @@ MONUMENTS_PER_CITATION = 0.1
 EVENTS_PER_CITATION = 0.3
 SOURCES_PER_CITATION = 0.02
 
-VOCABULARIES: Dict[str, List[Tuple[str, str, Optional[int], str]]] = {
+VOCABULARIES: dict[str, list[tuple[str, str, int | None, str]]] = {
     # (id, label, rank, description)
     "damage_levels": [
         ("destroyed", "Destroyed", 1, "Collapsed or reduced to rubble (after UNOSAT)."),
@@ -75,34 +77,155 @@ VOCABULARIES: Dict[str, List[Tuple[str, str, Optional[int], str]]] = {
     ],
 }
 
-_COUNTRIES = [("Syria", 35.0, 38.5), ("Iraq", 34.0, 43.0), ("Libya", 31.0, 17.0),
-              ("Yemen", 15.5, 47.5), ("Mali", 16.8, -3.0), ("Lebanon", 33.9, 35.8),
-              ("Jordan", 31.5, 36.5), ("Egypt", 26.5, 31.0)]
+_COUNTRIES = [
+    ("Syria", 35.0, 38.5),
+    ("Iraq", 34.0, 43.0),
+    ("Libya", 31.0, 17.0),
+    ("Yemen", 15.5, 47.5),
+    ("Mali", 16.8, -3.0),
+    ("Lebanon", 33.9, 35.8),
+    ("Jordan", 31.5, 36.5),
+    ("Egypt", 26.5, 31.0),
+]
 _PREFIXES = ["Tell", "Khirbet", "Qasr", "Deir", "Jebel", "Ain", "Umm", "Hisn", "Tall", "Kafr"]
-_SYLLABLES = ["qa", "ra", "sh", "ma", "ba", "lu", "ni", "dar", "zur", "hat", "kal", "sar",
-              "mar", "nab", "tad", "mur", "ash", "dun", "har", "bel", "sin", "nim", "rud",
-              "ka", "li", "ya", "za", "fa", "hu", "mi"]
-_DEITIES = ["Bel", "Baalshamin", "Nabu", "Allat", "Arsu", "Shamash", "Hadad", "Atargatis",
-            "Yarhibol", "Aglibol", "Malakbel", "Nergal", "Ishtar", "Sin"]
-_PEOPLE = ["Elahbel", "Iamliku", "Atenatan", "Kitot", "Zenobia", "Odaenathus", "Marona",
-           "Julius Aurelius", "Bolha", "Taimarsu", "Hairan", "Septimius", "Wahballat",
-           "Khaled", "Nasser", "Hamid", "Amal", "Rania", "Yusuf", "Layla"]
-_FAMILIES = ["al-Asaad", "Haddad", "Khoury", "al-Rashid", "Mansour", "Saleh", "Nassar",
-             "Darwish", "al-Hakim", "Qassem"]
-_GROUPS = ["Islamic State militants", "government forces", "armed groups", "looters",
-           "unknown attackers", "militia fighters", "rebel fighters", "extremists"]
-_CLAIMANTS = ["the Syrian Observatory for Human Rights", "the antiquities directorate",
-              "local activists", "Unesco", "witnesses", "a provincial official",
-              "satellite analysis by Unosat", "residents", "a heritage monitoring group",
-              "the governor"]
-_DISPUTERS = ["the defence ministry", "a government spokesman", "the militants' news agency",
-              "the army", "the antiquities director"]
-_PUBLISHERS = ["The Daily Ledger", "Levant Wire", "Evening Courier", "Heritage Watch",
-               "The Morning Star", "Desert Post", "The Chronicle", "Gulf Herald",
-               "The Observer Review", "World Desk"]
+_SYLLABLES = [
+    "qa",
+    "ra",
+    "sh",
+    "ma",
+    "ba",
+    "lu",
+    "ni",
+    "dar",
+    "zur",
+    "hat",
+    "kal",
+    "sar",
+    "mar",
+    "nab",
+    "tad",
+    "mur",
+    "ash",
+    "dun",
+    "har",
+    "bel",
+    "sin",
+    "nim",
+    "rud",
+    "ka",
+    "li",
+    "ya",
+    "za",
+    "fa",
+    "hu",
+    "mi",
+]
+_DEITIES = [
+    "Bel",
+    "Baalshamin",
+    "Nabu",
+    "Allat",
+    "Arsu",
+    "Shamash",
+    "Hadad",
+    "Atargatis",
+    "Yarhibol",
+    "Aglibol",
+    "Malakbel",
+    "Nergal",
+    "Ishtar",
+    "Sin",
+]
+_PEOPLE = [
+    "Elahbel",
+    "Iamliku",
+    "Atenatan",
+    "Kitot",
+    "Zenobia",
+    "Odaenathus",
+    "Marona",
+    "Julius Aurelius",
+    "Bolha",
+    "Taimarsu",
+    "Hairan",
+    "Septimius",
+    "Wahballat",
+    "Khaled",
+    "Nasser",
+    "Hamid",
+    "Amal",
+    "Rania",
+    "Yusuf",
+    "Layla",
+]
+_FAMILIES = [
+    "al-Asaad",
+    "Haddad",
+    "Khoury",
+    "al-Rashid",
+    "Mansour",
+    "Saleh",
+    "Nassar",
+    "Darwish",
+    "al-Hakim",
+    "Qassem",
+]
+_GROUPS = [
+    "Islamic State militants",
+    "government forces",
+    "armed groups",
+    "looters",
+    "unknown attackers",
+    "militia fighters",
+    "rebel fighters",
+    "extremists",
+]
+_CLAIMANTS = [
+    "the Syrian Observatory for Human Rights",
+    "the antiquities directorate",
+    "local activists",
+    "Unesco",
+    "witnesses",
+    "a provincial official",
+    "satellite analysis by Unosat",
+    "residents",
+    "a heritage monitoring group",
+    "the governor",
+]
+_DISPUTERS = [
+    "the defence ministry",
+    "a government spokesman",
+    "the militants' news agency",
+    "the army",
+    "the antiquities director",
+]
+_PUBLISHERS = [
+    "The Daily Ledger",
+    "Levant Wire",
+    "Evening Courier",
+    "Heritage Watch",
+    "The Morning Star",
+    "Desert Post",
+    "The Chronicle",
+    "Gulf Herald",
+    "The Observer Review",
+    "World Desk",
+]
 _CREDITS = ["Reuters", "AP", "AFP", "Reuters/AP", "Staff and agencies", None, None, None]
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _SEASONS = {21: "spring", 22: "summer", 23: "autumn", 24: "winter"}
 _FILLER = [
     "The site has been on the world heritage list for decades.",
@@ -128,18 +251,35 @@ _VERBS = {
     "military-use": ("dug trenches around", "fortified"),
     "unknown": ("damaged", "damaged"),
 }
-_TYPE_PLURALS = {"temple": "temples", "arch": "arches", "tomb": "tombs",
-                 "theatre": "theatres", "tetrapylon": "tetrapylons", "museum": "museums",
-                 "statue": "statues", "castle": "castles", "city": "quarters",
-                 "monument-group": "monuments"}
-_STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                           "\u2014": "-", "\u2013": "-", "\u2011": "-"})
+_TYPE_PLURALS = {
+    "temple": "temples",
+    "arch": "arches",
+    "tomb": "tombs",
+    "theatre": "theatres",
+    "tetrapylon": "tetrapylons",
+    "museum": "museums",
+    "statue": "statues",
+    "castle": "castles",
+    "city": "quarters",
+    "monument-group": "monuments",
+}
+_STRAIGHT = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2011": "-",
+    }
+)
 
 
 @dataclass
 class SynthSummary:
     out_dir: Path
-    counts: Dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     files: int = 0
     seconds: float = 0.0
 
@@ -149,9 +289,35 @@ class SynthSummary:
 _PLAIN_SAFE = re.compile(r"[A-Za-z][A-Za-z0-9 ,.()/'\u2019\-]*[A-Za-z0-9.)]\Z|[A-Za-z]\Z")
 # EDTF dates are written plain, as editors do (2015-08-30, 2015, 2015-05/..).
 _EDTF_PLAIN = re.compile(r"[0-9.][0-9./?~%-]*\Z")
-_PLAIN_WORDS = frozenset(["true", "false", "null", "yes", "no", "on", "off", "y", "n",
-                          "True", "False", "Null", "Yes", "No", "On", "Off", "TRUE",
-                          "FALSE", "NULL", "YES", "NO", "ON", "OFF", "Y", "N"])
+_PLAIN_WORDS = frozenset(
+    [
+        "true",
+        "false",
+        "null",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+        "True",
+        "False",
+        "Null",
+        "Yes",
+        "No",
+        "On",
+        "Off",
+        "TRUE",
+        "FALSE",
+        "NULL",
+        "YES",
+        "NO",
+        "ON",
+        "OFF",
+        "Y",
+        "N",
+    ]
+)
 
 
 def scalar(value: Any) -> str:
@@ -168,7 +334,7 @@ def scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def record_yaml(record: Dict[str, Any]) -> str:
+def record_yaml(record: dict[str, Any]) -> str:
     """One record as an item of a block list; nested lists of mappings indented."""
     lines = []
     first = True
@@ -196,15 +362,19 @@ class ChunkedWriter:
         self.folder, self.prefix, self.per_file, self.header = folder, prefix, per_file, header
         self.count = 0
         self.files = 0
-        self.handle: Optional[IO[str]] = None
+        self.handle: IO[str] | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
-    def write(self, record: Dict[str, Any]) -> None:
+    def write(self, record: dict[str, Any]) -> None:
         if self.handle is None or self.count % self.per_file == 0:
             self.close()
             self.files += 1
-            self.handle = open(self.folder / f"{self.prefix}-{self.files:04d}.yml", "w",
-                               encoding="utf-8", newline="\n")
+            self.handle = open(  # noqa: SIM115 (kept open across records, closed by close())
+                self.folder / f"{self.prefix}-{self.files:04d}.yml",
+                "w",
+                encoding="utf-8",
+                newline="\n",
+            )
             self.handle.write(self.header)
         self.handle.write(record_yaml(record))
         self.count += 1
@@ -216,6 +386,7 @@ class ChunkedWriter:
 
 
 # -- names and dates -------------------------------------------------------------
+
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("\u2019", "")).strip("-")
@@ -229,7 +400,7 @@ def _date_phrase(day: datetime.date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def random_date(rng: random.Random) -> Tuple[str, str, datetime.date]:
+def random_date(rng: random.Random) -> tuple[str, str, datetime.date]:
     """(EDTF, how the article says it, earliest day) in a realistic mix of precisions."""
     start = datetime.date(2011, 1, 1) + datetime.timedelta(days=rng.randrange(14 * 365))
     roll = rng.random()
@@ -242,12 +413,18 @@ def random_date(rng: random.Random) -> Tuple[str, str, datetime.date]:
         return str(start.year), f"in {start.year}", start.replace(month=1, day=1)
     if roll < 0.77:
         end = start + datetime.timedelta(days=rng.randrange(20, 400))
-        return (f"{start.isoformat()[:7]}/{end.isoformat()[:7]}",
-                f"between {month} and {_MONTHS[end.month - 1]} {end.year}", start.replace(day=1))
+        return (
+            f"{start.isoformat()[:7]}/{end.isoformat()[:7]}",
+            f"between {month} and {_MONTHS[end.month - 1]} {end.year}",
+            start.replace(day=1),
+        )
     if roll < 0.81:
         end = start + datetime.timedelta(days=rng.randrange(1, 14))
-        return (f"{start.isoformat()}/{end.isoformat()}",
-                f"between {_date_phrase(start)} and {_date_phrase(end)}", start)
+        return (
+            f"{start.isoformat()}/{end.isoformat()}",
+            f"between {_date_phrase(start)} and {_date_phrase(end)}",
+            start,
+        )
     if roll < 0.86:
         return f"{start.isoformat()}?", f"on what is thought to be {_date_phrase(start)}", start
     if roll < 0.90:
@@ -260,12 +437,16 @@ def random_date(rng: random.Random) -> Tuple[str, str, datetime.date]:
         return f"../{start.isoformat()}", f"before {_date_phrase(start)}", start
     if roll < 0.97:
         season = rng.choice(list(_SEASONS))
-        return (f"{start.year}-{season}", f"in the {_SEASONS[season]} of {start.year}",
-                start.replace(month=1, day=1))
+        return (
+            f"{start.year}-{season}",
+            f"in the {_SEASONS[season]} of {start.year}",
+            start.replace(month=1, day=1),
+        )
     return f"{start.year}?", f"in what is thought to be {start.year}", start.replace(month=1, day=1)
 
 
 # -- the corpus ------------------------------------------------------------------
+
 
 @dataclass
 class _Site:
@@ -285,12 +466,12 @@ class _Monument:
     type: str
 
 
-def _split(total: int, parts: int) -> List[int]:
+def _split(total: int, parts: int) -> list[int]:
     base, extra = divmod(total, parts)
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
-def _plan_sites(citations: int, seed: int) -> List[_Site]:
+def _plan_sites(citations: int, seed: int) -> list[_Site]:
     count = max(1, round(citations / CITATIONS_PER_SITE))
     budgets = _split(citations, count)
     rng = random.Random(f"{seed}:sites")
@@ -302,17 +483,25 @@ def _plan_sites(citations: int, seed: int) -> List[_Site]:
             site_id = f"{site_id}-{i + 1}"
         used.add(site_id)
         country, lat, lon = rng.choice(_COUNTRIES)
-        sites.append(_Site(i, site_id, name, country, round(lat + rng.uniform(-2, 2), 4),
-                           round(lon + rng.uniform(-2, 2), 4), budget))
+        sites.append(
+            _Site(
+                i,
+                site_id,
+                name,
+                country,
+                round(lat + rng.uniform(-2, 2), 4),
+                round(lon + rng.uniform(-2, 2), 4),
+                budget,
+            )
+        )
     return sites
 
 
-def _site_record(site: _Site, rng: random.Random) -> Dict[str, Any]:
-    record: Dict[str, Any] = {"id": site.id, "name": site.name}
+def _site_record(site: _Site, rng: random.Random) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": site.id, "name": site.name}
     if rng.random() < 0.3:
         record["alternative_names"] = [site.name.split(" ", 1)[1]]
-    record.update({"country": site.country, "latitude": site.latitude,
-                   "longitude": site.longitude})
+    record.update({"country": site.country, "latitude": site.latitude, "longitude": site.longitude})
     if rng.random() < 0.5:
         record["wikidata"] = f"Q{1000 + site.index * 7 + 3}"
     if rng.random() < 0.1:
@@ -321,7 +510,9 @@ def _site_record(site: _Site, rng: random.Random) -> Dict[str, Any]:
     return record
 
 
-def _monuments(site: _Site, count: int, rng: random.Random) -> List[Tuple[_Monument, Dict[str, Any]]]:
+def _monuments(
+    site: _Site, count: int, rng: random.Random
+) -> list[tuple[_Monument, dict[str, Any]]]:
     types = [t[0] for t in VOCABULARIES["monument_types"]]
     weights = [8, 2, 10, 1, 1, 1, 4, 1, 1, 2]
     out = []
@@ -348,12 +539,14 @@ def _monuments(site: _Site, count: int, rng: random.Random) -> List[Tuple[_Monum
         if j >= 8:  # names repeat in a big site; number them as a survey would
             name = f"{name} ({j + 1})"
         monument = _Monument(f"{site.id}-{kind}-{j + 1:04d}", name, kind)
-        record: Dict[str, Any] = {"id": monument.id, "site_id": site.id, "name": name}
+        record: dict[str, Any] = {"id": monument.id, "site_id": site.id, "name": name}
         if rng.random() < 0.15:
             record["alternative_names"] = [f"{name.split(' (')[0]} monument"]
         record["type"] = kind
         if rng.random() < 0.4:
-            record["period"] = f"{rng.choice(['dedicated', 'built', 'restored'])} AD {rng.randint(1, 300)}"
+            record["period"] = (
+                f"{rng.choice(['dedicated', 'built', 'restored'])} AD {rng.randint(1, 300)}"
+            )
         record["latitude"] = round(site.latitude + rng.uniform(-0.02, 0.02), 5)
         record["longitude"] = round(site.longitude + rng.uniform(-0.02, 0.02), 5)
         if rng.random() < 0.2:
@@ -371,14 +564,21 @@ VOCABULARIES_LABELS = {t[0]: t[1] for t in VOCABULARIES["monument_types"]}
 class _Source:
     id: str
     publisher: str
-    credit: Optional[str]
-    sentences: List[str] = field(default_factory=list)
+    credit: str | None
+    sentences: list[str] = field(default_factory=list)
     latest: datetime.date = datetime.date(2011, 1, 1)
 
 
-def _sentence(kind: str, site: _Site, monuments: List[Tuple[_Monument, Dict[str, Any]]],
-              when: str, claimant: str, stance: str, inferred: bool,
-              rng: random.Random) -> Tuple[str, str]:
+def _sentence(
+    kind: str,
+    site: _Site,
+    monuments: list[tuple[_Monument, dict[str, Any]]],
+    when: str,
+    claimant: str,
+    stance: str,
+    inferred: bool,
+    rng: random.Random,
+) -> tuple[str, str]:
     """(sentence of the article, the claim within it that a quote may be cut to)."""
     group = rng.choice(_GROUPS)
     if kind == "damage":
@@ -406,8 +606,10 @@ def _sentence(kind: str, site: _Site, monuments: List[Tuple[_Monument, Dict[str,
     if stance == "disputes":
         claim = f"the head of antiquities of {site.name} was alive {when}"
         return f"{_cap(claimant)} said {claim}.", claim
-    claim = (f"{person}, who looked after the antiquities of {site.name} for "
-             f"{rng.randint(5, 40)} years, was killed by {group} {when}")
+    claim = (
+        f"{person}, who looked after the antiquities of {site.name} for "
+        f"{rng.randint(5, 40)} years, was killed by {group} {when}"
+    )
     return f"{claim}, {claimant} said.", claim
 
 
@@ -428,7 +630,7 @@ def _cut_quote(sentence: str, claim: str, rng: random.Random) -> str:
             quote = claim
         else:
             start = rng.randrange(0, len(words) - 6)
-            quote = " ".join(words[start:start + rng.randint(6, len(words) - start)])
+            quote = " ".join(words[start : start + rng.randint(6, len(words) - start)])
     quote = quote.strip(" ,.\u201c\u201d")
     if rng.random() < 0.5:
         quote = quote.translate(_STRAIGHT)  # editors type straight quotes and hyphens
@@ -446,8 +648,13 @@ def _wobble(sentence: str, rng: random.Random) -> str:
     return " ".join(words[:cut]) + joint + " ".join(words[cut:])
 
 
-def _generate_site(site: _Site, seed: int, writers: Dict[str, ChunkedWriter],
-                   sources_dir: Path, counts: Dict[str, int]) -> int:
+def _generate_site(
+    site: _Site,
+    seed: int,
+    writers: dict[str, ChunkedWriter],
+    sources_dir: Path,
+    counts: dict[str, int],
+) -> int:
     rng = random.Random(f"{seed}:site:{site.index}")
     n_events = max(1, round(site.citations * EVENTS_PER_CITATION))
     n_events = min(n_events, site.citations)
@@ -462,8 +669,9 @@ def _generate_site(site: _Site, seed: int, writers: Dict[str, ChunkedWriter],
     sources = []
     for k in range(n_sources):
         publisher = rng.choice(_PUBLISHERS)
-        sources.append(_Source(f"{site.id}-{slug(publisher)}-{k + 1:03d}", publisher,
-                               rng.choice(_CREDITS)))
+        sources.append(
+            _Source(f"{site.id}-{slug(publisher)}-{k + 1:03d}", publisher, rng.choice(_CREDITS))
+        )
 
     # Each event gets one citation, the rest are spread at random.
     per_event = [1] * n_events
@@ -474,47 +682,61 @@ def _generate_site(site: _Site, seed: int, writers: Dict[str, ChunkedWriter],
     for e in range(n_events):
         kind = rng.choices(["damage", "control", "killing"], [70, 20, 10])[0]
         edtf, when, earliest = random_date(rng)
-        links: List[Dict[str, Any]] = []
-        affected: List[Tuple[_Monument, Dict[str, Any]]] = []
+        links: list[dict[str, Any]] = []
+        affected: list[tuple[_Monument, dict[str, Any]]] = []
         if kind == "damage":
-            for monument, _ in rng.sample(monuments, min(len(monuments), rng.choice([1, 1, 1, 2, 3]))):
-                link = {"monument_id": monument.id,
-                        "damage_level": rng.choices(
-                            [d[0] for d in VOCABULARIES["damage_levels"]], [3, 3, 4, 5, 1])[0],
-                        "cause": rng.choice(list(_VERBS))}
+            for monument, _ in rng.sample(
+                monuments, min(len(monuments), rng.choice([1, 1, 1, 2, 3]))
+            ):
+                link = {
+                    "monument_id": monument.id,
+                    "damage_level": rng.choices(
+                        [d[0] for d in VOCABULARIES["damage_levels"]], [3, 3, 4, 5, 1]
+                    )[0],
+                    "cause": rng.choice(list(_VERBS)),
+                }
                 links.append(link)
                 affected.append((monument, link))
         elif kind == "control" and rng.random() < 0.3:
             castle = rng.choice(monuments)[0]
-            links.append({"monument_id": castle.id, "damage_level": None,
-                          "cause": "military-use"})
+            links.append({"monument_id": castle.id, "damage_level": None, "cause": "military-use"})
         contested = per_event[e] > 1 and rng.random() < 0.08
         n_cites = per_event[e]
-        chosen = (rng.sample(range(n_sources), n_cites) if n_cites <= n_sources
-                  else [rng.randrange(n_sources) for _ in range(n_cites)])
+        chosen = (
+            rng.sample(range(n_sources), n_cites)
+            if n_cites <= n_sources
+            else [rng.randrange(n_sources) for _ in range(n_cites)]
+        )
         citations = []
         for c, source_index in enumerate(chosen):
             source = sources[source_index]
             stance = "disputes" if contested and c == n_cites - 1 else "supports"
             inferred = kind == "damage" and stance == "supports" and c > 0 and rng.random() < 0.1
             claimant = rng.choice(_DISPUTERS if stance == "disputes" else _CLAIMANTS)
-            sentence, claim = _sentence(kind, site, affected, when, claimant, stance,
-                                        inferred, rng)
+            sentence, claim = _sentence(kind, site, affected, when, claimant, stance, inferred, rng)
             source.sentences.append(_wobble(sentence, rng))
             source.latest = max(source.latest, earliest)
-            citation: Dict[str, Any] = {
-                "source_id": source.id, "quote": _cut_quote(sentence, claim, rng),
-                "claimant": claimant, "stance": stance,
+            citation: dict[str, Any] = {
+                "source_id": source.id,
+                "quote": _cut_quote(sentence, claim, rng),
+                "claimant": claimant,
+                "stance": stance,
                 "identification": "inferred" if inferred else "explicit",
             }
             if inferred:
-                citation["note"] = (f"The report names no {affected[0][0].type}; "
-                                    f"the {affected[0][0].name} is the one of its type "
-                                    f"at {site.name} reported damaged then.")
+                citation["note"] = (
+                    f"The report names no {affected[0][0].type}; "
+                    f"the {affected[0][0].name} is the one of its type "
+                    f"at {site.name} reported damaged then."
+                )
             citations.append(citation)
         title = _event_title(kind, site, affected, rng)
-        event: Dict[str, Any] = {"id": f"{site.id}-event-{e + 1:04d}", "kind": kind,
-                                 "title": title, "date": edtf}
+        event: dict[str, Any] = {
+            "id": f"{site.id}-event-{e + 1:04d}",
+            "kind": kind,
+            "title": title,
+            "date": edtf,
+        }
         if "?" in edtf or "~" in edtf or "%" in edtf:
             event["date_note"] = "The sources give the date loosely."
         event["site_id"] = site.id
@@ -538,8 +760,9 @@ def _generate_site(site: _Site, seed: int, writers: Dict[str, ChunkedWriter],
     return len(sources) * 2
 
 
-def _event_title(kind: str, site: _Site, affected: List[Tuple[_Monument, Any]],
-                 rng: random.Random) -> str:
+def _event_title(
+    kind: str, site: _Site, affected: list[tuple[_Monument, Any]], rng: random.Random
+) -> str:
     if kind == "damage":
         names = " and ".join(m.name for m, _ in affected[:2])
         return f"{names} damaged"
@@ -551,23 +774,33 @@ def _event_title(kind: str, site: _Site, affected: List[Tuple[_Monument, Any]],
 def _write_source(source: _Source, site: _Site, folder: Path, rng: random.Random) -> None:
     published = source.latest + datetime.timedelta(days=rng.randrange(0, 30))
     title = f"Fighting threatens the ruins of {site.name}"
-    paragraphs = [title, f"Reports from {site.name}, in {site.country}, as told to {source.publisher}"]
+    paragraphs = [
+        title,
+        f"Reports from {site.name}, in {site.country}, as told to {source.publisher}",
+    ]
     sentences = source.sentences or [rng.choice(_FILLER)]
     i = 0
     while i < len(sentences):
         take = rng.randint(1, 3)
-        chunk = sentences[i:i + take]
+        chunk = sentences[i : i + take]
         if rng.random() < 0.3:
             chunk.append(rng.choice(_FILLER))
         paragraphs.append(" ".join(chunk))
         i += take
     with open(folder / f"{source.id}.txt", "w", encoding="utf-8", newline="\n") as f:
         f.write("\n\n".join(paragraphs) + "\n")
-    record: Dict[str, Any] = {"id": source.id, "title": title, "publisher": source.publisher,
-                              "credit": source.credit, "published": published.isoformat()}
+    record: dict[str, Any] = {
+        "id": source.id,
+        "title": title,
+        "publisher": source.publisher,
+        "credit": source.credit,
+        "published": published.isoformat(),
+    }
     if rng.random() < 0.9:
-        record["url"] = (f"https://{slug(source.publisher)}.example/{published.year}/"
-                         f"{published.month:02d}/{source.id}")
+        record["url"] = (
+            f"https://{slug(source.publisher)}.example/{published.year}/"
+            f"{published.month:02d}/{source.id}"
+        )
     else:
         record["url"] = None
     record["language"] = "en"
@@ -581,7 +814,7 @@ def _write_vocabularies(folder: Path) -> None:
     for name, terms in VOCABULARIES.items():
         records = []
         for term_id, label, rank, description in terms:
-            record: Dict[str, Any] = {"id": term_id, "label": label}
+            record: dict[str, Any] = {"id": term_id, "label": label}
             if rank is not None:
                 record["rank"] = rank
             record["description"] = description
@@ -592,7 +825,7 @@ def _write_vocabularies(folder: Path) -> None:
 def _write_sites(folder: Path, sites: Iterable[_Site], seed: int) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"{seed}:site-records")
-    by_country: Dict[str, List[str]] = {}
+    by_country: dict[str, list[str]] = {}
     for site in sites:
         by_country.setdefault(site.country, []).append(record_yaml(_site_record(site, rng)))
     for country, records in sorted(by_country.items()):
@@ -618,8 +851,14 @@ def synthesize(out_dir: Path, citations: int, seed: int = 0) -> SynthSummary:
         "monuments": ChunkedWriter(out / "monuments", "monuments", MONUMENTS_PER_FILE, header),
         "events": ChunkedWriter(out / "events", "events", EVENTS_PER_FILE, header),
     }
-    counts = {"sites": len(sites), "monuments": 0, "sources": 0, "events": 0,
-              "citations": 0, "contested_events": 0}
+    counts = {
+        "sites": len(sites),
+        "monuments": 0,
+        "sources": 0,
+        "events": 0,
+        "citations": 0,
+        "contested_events": 0,
+    }
     try:
         for site in sites:
             files += _generate_site(site, seed, writers, out / "sources", counts)

@@ -4,6 +4,7 @@ a real Chromium.
 Browser tests skip on a machine without Chromium, but never in CI (CI=true):
 there a missing browser is a failure, so a green run means they ran.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from datasette.app import Datasette
 
 from datasette_heritage.build.pipeline import build
 from datasette_heritage.site.serving import serve_args
+
+from .datasette_client import datasette_for, write_hostile_data
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"
@@ -33,8 +37,10 @@ def pytest_report_header(config) -> list[str]:
     import yaml
 
     libyaml = yaml._yaml.get_version_string() if yaml.__with_libyaml__ else "not used"
-    return [f"versions: Python {sys.version.split()[0]}, Datasette {datasette.version.__version__}, "
-            f"SQLite {sqlite3.sqlite_version}, PyYAML {yaml.__version__}, libyaml {libyaml}"]
+    return [
+        f"versions: Python {sys.version.split()[0]}, Datasette {datasette.version.__version__}, "
+        f"SQLite {sqlite3.sqlite_version}, PyYAML {yaml.__version__}, libyaml {libyaml}"
+    ]
 
 
 def pytest_configure(config):
@@ -43,6 +49,15 @@ def pytest_configure(config):
     from hypothesis.configuration import set_hypothesis_home_dir
 
     set_hypothesis_home_dir(str(ROOT / ".venv" / "hypothesis"))
+
+
+def pytest_collection_modifyitems(config, items):
+    # A test that drives Chromium is a browser test and a slow one, whether
+    # its module says so or not.
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -92,8 +107,14 @@ def chromium_path() -> str:
 
 
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -108,8 +129,7 @@ def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium_path,
-                                              args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 
@@ -126,11 +146,26 @@ def start_server(db_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     returns (process, URL). ``extra`` options come last and win."""
     port = free_port()
     inspect_file = db_path.with_name(db_path.name + ".inspect.json")
-    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db_path),
-                    "--inspect-file", str(inspect_file)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "inspect",
+            str(db_path),
+            "--inspect-file",
+            str(inspect_file),
+        ],
+        check=True,
+    )
     metadata = METADATA if METADATA.exists() else None
-    args = [sys.executable, "-m", "datasette",
-            *serve_args(db_path, inspect_file, metadata, port=port), *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "datasette",
+        *serve_args(db_path, inspect_file, metadata, port=port),
+        *extra,
+    ]
     # The server logs every request: a file, not a pipe nobody reads, so a
     # long session cannot fill the pipe and stall the server.
     log_path = db_path.with_name(f"{db_path.name}.{port}.server.log")
@@ -141,8 +176,9 @@ def start_server(db_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     return process, url
 
 
-def wait_until_serving(process: subprocess.Popen, url: str, log_path: Path,
-                       timeout: float = 30) -> None:
+def wait_until_serving(
+    process: subprocess.Popen, url: str, log_path: Path, timeout: float = 30
+) -> None:
     """Wait for a server started in the background to answer; on failure,
     stop it and raise with its output."""
     deadline = time.time() + timeout
@@ -156,8 +192,9 @@ def wait_until_serving(process: subprocess.Popen, url: str, log_path: Path,
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"server did not start in {timeout:.0f} s:\n"
-                       + log_path.read_text(errors="replace"))
+    raise RuntimeError(
+        f"server did not start in {timeout:.0f} s:\n" + log_path.read_text(errors="replace")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -184,9 +221,12 @@ def tracked_copy(destination: Path) -> Path:
     """A copy of the files git tracks (and uncommitted edits to them), so that
     building a wheel or an image writes its build/ and egg-info there, not
     into the checkout."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], cwd=ROOT, capture_output=True,
-                            check=True).stdout.split(b"\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
     for name in filter(None, (n.decode() for n in listed)):
         source = ROOT / name
         if source.is_file():
@@ -201,6 +241,39 @@ def wheel(tmp_path_factory) -> Path:
     """The package built as a wheel from a copy of the checkout."""
     work = tmp_path_factory.mktemp("wheel")
     source = tracked_copy(work / "source")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(work / "dist"), str(source)], check=True, cwd=work)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(work / "dist"),
+            str(source),
+        ],
+        check=True,
+        cwd=work,
+    )
     return next((work / "dist").glob("datasette_heritage-*.whl"))
+
+
+# Datasette instances through its test client (tests/datasette_client.py).
+@pytest.fixture(scope="session")
+def hostile_db(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    path = root / "heritage.db"
+    build(write_hostile_data(root / "data"), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fixture_site(fixture_db) -> Datasette:
+    return datasette_for(fixture_db)
+
+
+@pytest.fixture(scope="session")
+def real_site(real_db) -> Datasette:
+    return datasette_for(real_db)

@@ -5,18 +5,16 @@ metadata.yml describes the database ``heritage`` (the README serves
 heritage.db); a database file with another name gets the same metadata under
 its own name.
 """
+
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 import yaml
 from datasette.app import Datasette
-
-from datasette_heritage.build.pipeline import build
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT / "metadata.yml"
@@ -26,7 +24,7 @@ FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"
 HOSTILE = '<script>alert("x")</script>'
 
 
-def load_metadata(db_path: Path) -> Dict[str, Any]:
+def load_metadata(db_path: Path) -> dict[str, Any]:
     metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     metadata["databases"] = {db_path.stem: metadata["databases"]["heritage"]}
     return metadata
@@ -34,8 +32,9 @@ def load_metadata(db_path: Path) -> Dict[str, Any]:
 
 def datasette_for(db_path: Path, metadata: bool = True) -> Datasette:
     """Serve db_path as the site does: immutable, with metadata.yml."""
-    return Datasette(immutables=[str(db_path)],
-                     metadata=load_metadata(db_path) if metadata else None)
+    return Datasette(
+        immutables=[str(db_path)], metadata=load_metadata(db_path) if metadata else None
+    )
 
 
 def local(url: str) -> str:
@@ -57,31 +56,25 @@ def write_hostile_data(target: Path) -> Path:
 
     quoted = HOSTILE.replace('"', '\\"')
     edit("monuments/testopolis.yml", "name: Test Castle", f'name: "Castle {quoted}"')
-    edit("sources/url-only.yml", "title: A report we only have the address of",
-         f'title: "Report {quoted}"')
-    edit("sources/url-only.yml", "url: https://example.org/report",
-         'url: "https://example.org/a\\"><script>alert(1)</script>"')
+    edit(
+        "sources/url-only.yml",
+        "title: A report we only have the address of",
+        f'title: "Report {quoted}"',
+    )
+    edit(
+        "sources/url-only.yml",
+        "url: https://example.org/report",
+        'url: "https://example.org/a\\"><script>alert(1)</script>"',
+    )
     edit("events/2015.yml", "claimant: Example News", f'claimant: "News {quoted}"')
-    edit("events/2015.yml", "note: The article names no temple;",
-         f'note: "{quoted}" # The article names no temple;')
-    edit("vocabularies/causes.yml", "label: Explosion / heavy weaponry",
-         'label: "Explosion <img src=x onerror=alert(1)>"')
+    edit(
+        "events/2015.yml",
+        "note: The article names no temple;",
+        f'note: "{quoted}" # The article names no temple;',
+    )
+    edit(
+        "vocabularies/causes.yml",
+        "label: Explosion / heavy weaponry",
+        'label: "Explosion <img src=x onerror=alert(1)>"',
+    )
     return target
-
-
-@pytest.fixture(scope="session")
-def hostile_db(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("hostile")
-    path = root / "heritage.db"
-    build(write_hostile_data(root / "data"), path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def fixture_site(fixture_db) -> Datasette:
-    return datasette_for(fixture_db)
-
-
-@pytest.fixture(scope="session")
-def real_site(real_db) -> Datasette:
-    return datasette_for(real_db)

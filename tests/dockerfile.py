@@ -15,6 +15,7 @@ package (not editable). What differs from a real image build:
 - USER is not switched to; instead every file is checked to be readable by
   other users, which is what the unprivileged user needs.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -29,7 +30,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path, PurePosixPath
-from typing import Dict, List, Optional
+
 
 @dataclass
 class Instruction:
@@ -38,10 +39,10 @@ class Instruction:
     line: int
 
 
-def parse(text: str) -> List[Instruction]:
+def parse(text: str) -> list[Instruction]:
     """Instructions with line continuations joined and comments dropped."""
-    instructions: List[Instruction] = []
-    pending: List[str] = []
+    instructions: list[Instruction] = []
+    pending: list[str] = []
     start = 0
     for number, raw in enumerate(text.splitlines(), 1):
         stripped = raw.strip()
@@ -63,14 +64,14 @@ def parse(text: str) -> List[Instruction]:
     return instructions
 
 
-def parse_env(args: str) -> Dict[str, str]:
+def parse_env(args: str) -> dict[str, str]:
     words = shlex.split(args)
     if words and "=" not in words[0]:  # legacy form: ENV NAME value
         return {words[0]: " ".join(words[1:])}
     return dict(word.split("=", 1) for word in words)
 
 
-def ignore_patterns(context: Path) -> List[str]:
+def ignore_patterns(context: Path) -> list[str]:
     path = context / ".dockerignore"
     if not path.exists():
         return []
@@ -78,7 +79,7 @@ def ignore_patterns(context: Path) -> List[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def is_ignored(relative: str, patterns: List[str]) -> bool:
+def is_ignored(relative: str, patterns: list[str]) -> bool:
     """Whether .dockerignore excludes a context path or one of its parents."""
     parts = PurePosixPath(relative).parts
     candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
@@ -99,12 +100,12 @@ class Container:
     context: Path
     root: Path
     venv: Path
-    env: Dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
     workdir: str = "/"
-    user: Optional[str] = None
+    user: str | None = None
     base_image: str = ""
-    cmd: List[str] = field(default_factory=list)
-    log: List[str] = field(default_factory=list)
+    cmd: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
 
     def host_path(self, container_path: str) -> Path:
         absolute = PurePosixPath(self.workdir) / container_path
@@ -118,9 +119,18 @@ class Container:
 def make_python(venv: Path) -> None:
     """A fresh virtual environment standing in for the base image's Python."""
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    purelib = Path(subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True).stdout.strip())
+    purelib = Path(
+        subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     # Dependencies from the test environment (linked, leaving out this
     # package's own installation), after the venv's own packages, so pip sees
     # them installed and the package itself can only come from RUN.
@@ -146,7 +156,8 @@ def make_python(venv: Path) -> None:
             script.write_text(
                 f"#!{venv / 'bin' / 'python'}\n"
                 f"import sys\nfrom {module} import {attr.split('.')[0]} as main\n"
-                f"sys.exit(main())\n")
+                f"sys.exit(main())\n"
+            )
             script.chmod(0o755)
 
 
@@ -159,16 +170,20 @@ def build(dockerfile: Path, context: Path, tmp: Path) -> Container:
     home.mkdir()
     container.env = {
         "PATH": f"{container.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home), "LANG": "C.UTF-8",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
         # Offline: dependencies are already there (see make_python).
-        "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0",
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",
     }
     patterns = ignore_patterns(context)
     for instruction in parse(dockerfile.read_text()):
         step = STEPS.get(instruction.keyword)
         if step is None:
-            raise AssertionError(f"Dockerfile:{instruction.line}: {instruction.keyword} "
-                                 "is not carried out by tests/dockerfile.py")
+            raise AssertionError(
+                f"Dockerfile:{instruction.line}: {instruction.keyword} "
+                "is not carried out by tests/dockerfile.py"
+            )
         step(container, instruction, patterns)
     return container
 
@@ -202,8 +217,10 @@ def _copy(c: Container, i: Instruction, patterns) -> None:
     for source in sources:
         src = c.context / source
         if not src.exists() or is_ignored(source, patterns):
-            raise AssertionError(f"Dockerfile:{i.line}: COPY {source}: not in the build "
-                                 "context (missing, or excluded by .dockerignore)")
+            raise AssertionError(
+                f"Dockerfile:{i.line}: COPY {source}: not in the build "
+                "context (missing, or excluded by .dockerignore)"
+            )
         if src.is_dir():
             _copy_tree(src, target, source, patterns)
         else:
@@ -227,12 +244,15 @@ def _copy_tree(src: Path, target: Path, relative: str, patterns) -> None:
 
 
 def _run(c: Container, i: Instruction, patterns) -> None:
-    result = subprocess.run(["sh", "-c", i.args], cwd=c.cwd, env=c.env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["sh", "-c", i.args], cwd=c.cwd, env=c.env, capture_output=True, text=True
+    )
     c.log.append(f"RUN {i.args}\n{result.stdout}{result.stderr}")
     if result.returncode != 0:
-        raise AssertionError(f"Dockerfile:{i.line}: RUN failed ({result.returncode}):\n"
-                             f"{i.args}\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"Dockerfile:{i.line}: RUN failed ({result.returncode}):\n"
+            f"{i.args}\n{result.stdout}\n{result.stderr}"
+        )
 
 
 def _cmd(c: Container, i: Instruction, patterns) -> None:
@@ -242,8 +262,16 @@ def _cmd(c: Container, i: Instruction, patterns) -> None:
         c.cmd = ["/bin/sh", "-c", i.args]  # shell form, as Docker runs it
 
 
-STEPS = {"FROM": _from, "ENV": _env, "WORKDIR": _workdir, "COPY": _copy, "RUN": _run,
-         "USER": _user, "EXPOSE": _expose, "CMD": _cmd}
+STEPS = {
+    "FROM": _from,
+    "ENV": _env,
+    "WORKDIR": _workdir,
+    "COPY": _copy,
+    "RUN": _run,
+    "USER": _user,
+    "EXPOSE": _expose,
+    "CMD": _cmd,
+}
 
 
 def start(container: Container, port: int, log_path: Path) -> subprocess.Popen:
@@ -251,19 +279,24 @@ def start(container: Container, port: int, log_path: Path) -> subprocess.Popen:
     its own process group, as a container's processes are."""
     env = dict(container.env, PORT=str(port))
     with open(log_path, "wb") as log:
-        return subprocess.Popen(container.cmd, cwd=container.cwd, env=env,
-                                stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            container.cmd,
+            cwd=container.cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
-def stop(process: subprocess.Popen, timeout: float = 15) -> Optional[int]:
+def stop(process: subprocess.Popen, timeout: float = 15) -> int | None:
     """``docker stop``: SIGTERM to the command, then, as the container is
     removed, SIGKILL to whatever is left of it (a shell form CMD's shell does
     not pass the signal on). Returns the command's exit status, or None if it
     had to be killed."""
     process.send_signal(signal.SIGTERM)
     try:
-        status: Optional[int] = process.wait(timeout)
+        status: int | None = process.wait(timeout)
     except subprocess.TimeoutExpired:
         status = None
     try:
@@ -274,7 +307,10 @@ def stop(process: subprocess.Popen, timeout: float = 15) -> Optional[int]:
     return status
 
 
-def unreadable_files(root: Path) -> List[str]:
+def unreadable_files(root: Path) -> list[str]:
     """Files the unprivileged USER could not read (not readable by others)."""
-    return [str(p.relative_to(root)) for p in root.rglob("*")
-            if p.is_file() and not os.stat(p).st_mode & 0o004]
+    return [
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and not os.stat(p).st_mode & 0o004
+    ]

@@ -1,9 +1,10 @@
 """Parsing highlighted source text in tests: checks that the HTML nests and
 collects the text of the whole and of each cited passage."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from typing import Dict, List
+from typing import ClassVar
 
 
 class MarkedText(HTMLParser):
@@ -11,17 +12,30 @@ class MarkedText(HTMLParser):
     of the whole document and of each citation (all its pieces, in order),
     leaving out the reference links (<sup>)."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-            "source", "track", "wbr"}
+    VOID: ClassVar[set[str]] = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.stack: List[tuple] = []
-        self.text: List[str] = []
-        self.by_citation: Dict[str, List[str]] = {}
-        self.ids: List[str] = []
+        self.stack: list[tuple] = []
+        self.text: list[str] = []
+        self.by_citation: dict[str, list[str]] = {}
+        self.ids: list[str] = []
         self.paragraphs = 0
-        self.errors: List[str] = []
+        self.errors: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -50,7 +64,7 @@ class MarkedText(HTMLParser):
                 self.by_citation.setdefault(attrs["data-citation"], []).append(data)
 
     @classmethod
-    def parse(cls, html: str) -> "MarkedText":
+    def parse(cls, html: str) -> MarkedText:
         parser = cls()
         parser.feed(html)
         parser.close()

@@ -7,6 +7,7 @@ relative paths; a file replaces the fixture's or is added), an optional
 ``remove.txt`` listing fixture files to delete, and ``expected.txt``: the
 exact output, with the data folder shown as ``data/``.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -78,7 +79,9 @@ def test_deep_nesting_is_refused_whichever_layer_refuses(depth, tmp_path, monkey
     shutil.copytree(FIXTURE_DATA, tmp_path / "data")
     assert runner.invoke(cli, ["build", "data", "heritage.db"]).exit_code == 0
     before = (tmp_path / "heritage.db").read_bytes()
-    (tmp_path / "data" / "sites" / "deep.yml").write_text("- " + "[" * depth + "1" + "]" * depth + "\n")
+    (tmp_path / "data" / "sites" / "deep.yml").write_text(
+        "- " + "[" * depth + "1" + "]" * depth + "\n"
+    )
 
     result = runner.invoke(cli, ["build", "data", "heritage.db"])
 

@@ -1,6 +1,7 @@
 """The benchmark scripts keep working: each runs at a tiny size, as a user
 would run it, exits 0 and prints its figures. (No timing is asserted: speed
 targets live in the scripts' figures, benchmarks/README.md.)"""
+
 import json
 import os
 import subprocess
@@ -9,15 +10,26 @@ from pathlib import Path
 
 import pytest
 
+# Slow: real servers, subprocesses or whole builds; the fast lane (-m "not slow") skips it.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 N = "2000"
 
 
 def run(script, *args, tmp_path):
-    env = dict(os.environ, HERITAGE_BENCH_DIR=str(tmp_path / "bench"),
-               HERITAGE_CACHE_DIR=str(tmp_path / "cache"))
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
-                          capture_output=True, text=True, env=env, timeout=600)
+    env = dict(
+        os.environ,
+        HERITAGE_BENCH_DIR=str(tmp_path / "bench"),
+        HERITAGE_CACHE_DIR=str(tmp_path / "cache"),
+    )
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert "Traceback" not in done.stderr
     figures = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
@@ -38,15 +50,15 @@ def test_build_speed(tmp_path):
 
 def test_profile_build(tmp_path):
     out, figures = run("profile_build.py", "--citations", N, tmp_path=tmp_path)
-    for stage in ("YAML parsing", "JSON Schema validation", "quote verification",
-                  "SQLite inserts"):
+    for stage in ("YAML parsing", "JSON Schema validation", "quote verification", "SQLite inserts"):
         assert stage in out
     assert figures["seconds"] > 0 and figures["stages"]
 
 
 def test_incremental_build(tmp_path):
-    out, figures = run("incremental_build.py", "--citations", N, "--repeat", "1", "--verify",
-                       tmp_path=tmp_path)
+    out, figures = run(
+        "incremental_build.py", "--citations", N, "--repeat", "1", "--verify", tmp_path=tmp_path
+    )
     assert "identical to a cold build: True" in out
     assert "one event retitled" in out and "files re-read" in out
     assert figures["cold"] > 0 and len(figures["edits"]) == 7
@@ -54,8 +66,18 @@ def test_incremental_build(tmp_path):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="taskset pins to cores")
 def test_page_speed(tmp_path):
-    out, figures = run("page_speed.py", "--citations", N, "--requests", "5", "--sample", "3",
-                       "--check-repeats", "1", tmp_path=tmp_path)
+    out, figures = run(
+        "page_speed.py",
+        "--citations",
+        N,
+        "--requests",
+        "5",
+        "--sample",
+        "3",
+        "--check-repeats",
+        "1",
+        tmp_path=tmp_path,
+    )
     assert "heritage monument" in out and "datasette monument row" in out
     assert "saved query" in out and "facets timed out" in out
     assert figures["page_failures"] == 0
@@ -63,8 +85,9 @@ def test_page_speed(tmp_path):
 
 
 def test_yaml_parsers(tmp_path):
-    out, figures = run("yaml_parsers.py", "--citations", N, "--files", "1", "--repeat", "1",
-                       tmp_path=tmp_path)
+    out, figures = run(
+        "yaml_parsers.py", "--citations", N, "--files", "1", "--repeat", "1", tmp_path=tmp_path
+    )
     ours = "datasette_heritage.build.safe_yaml (libyaml events, lines kept)"
     assert ours in out and figures[ours] > 0
     assert "PyYAML safe_load (pure Python)" in figures

@@ -7,12 +7,12 @@ work without any remote script or stylesheet. Screenshots go to
 the folder in $HERITAGE_TEST_ARTIFACTS (a temporary one otherwise) for
 people to look at.
 """
+
 from __future__ import annotations
 
 import re
 import sqlite3
 from pathlib import Path
-from typing import List
 
 import pytest
 from playwright.sync_api import expect
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 MONUMENT = "temple-of-bel"
 
 
-def rows(db_path: Path, query: str, params=()) -> List[sqlite3.Row]:
+def rows(db_path: Path, query: str, params=()) -> list[sqlite3.Row]:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
@@ -35,13 +35,23 @@ def rows(db_path: Path, query: str, params=()) -> List[sqlite3.Row]:
 def page(browser, real_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.route(re.compile(r".*"), lambda route: route.continue_()
-               if route.request.url.startswith(real_server) else route.abort())
-    errors: List[str] = []
-    failed: List[str] = []
+    page.route(
+        re.compile(r".*"),
+        lambda route: (
+            route.continue_() if route.request.url.startswith(real_server) else route.abort()
+        ),
+    )
+    errors: list[str] = []
+    failed: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
-            if r.url.startswith(real_server) and r.status >= 400 else None)
+    page.on(
+        "response",
+        lambda r: (
+            failed.append(f"{r.status} {r.url}")
+            if r.url.startswith(real_server) and r.status >= 400
+            else None
+        ),
+    )
     page.errors, page.failed = errors, failed
     yield page
     context.close()
@@ -50,18 +60,23 @@ def page(browser, real_server):
 
 
 def in_viewport(page, selector: str) -> bool:
-    return page.eval_on_selector(selector, """el => {
+    return page.eval_on_selector(
+        selector,
+        """el => {
         const r = el.getBoundingClientRect();
         return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
-    }""")
+    }""",
+    )
 
 
-def test_overview_to_temple_of_bel_to_highlighted_passage(page, real_server, real_db,
-                                                          artifacts):
+def test_overview_to_temple_of_bel_to_highlighted_passage(page, real_server, real_db, artifacts):
     # The overview: counts, a map with a marker per located monument, the strip.
     page.goto(real_server + "/-/heritage")
-    located = rows(real_db, """SELECT id FROM monuments
-                               WHERE latitude IS NOT NULL AND longitude IS NOT NULL""")
+    located = rows(
+        real_db,
+        """SELECT id FROM monuments
+                               WHERE latitude IS NOT NULL AND longitude IS NOT NULL""",
+    )
     markers = page.locator("path.heritage-marker")
     markers.first.wait_for()
     assert markers.count() == len(located)
@@ -72,7 +87,8 @@ def test_overview_to_temple_of_bel_to_highlighted_passage(page, real_server, rea
     temple = page.locator(f'path.heritage-marker[data-id="{MONUMENT}"]')
     fill = temple.evaluate("el => getComputedStyle(el).fill")
     swatch = page.locator(".heritage-legend .heritage-swatch").first.evaluate(
-        "el => getComputedStyle(el).backgroundColor")
+        "el => getComputedStyle(el).backgroundColor"
+    )
     assert fill == swatch
     page.screenshot(path=str(artifacts / "heritage-overview.png"), full_page=True)
 
@@ -89,14 +105,22 @@ def test_overview_to_temple_of_bel_to_highlighted_passage(page, real_server, rea
     page.locator(f'path.heritage-marker[data-id="{MONUMENT}"]').wait_for()
 
     # Its damage timeline, in date order, with the claims and their quotes.
-    expected_events = rows(real_db, """SELECT e.title FROM event_monuments em
+    expected_events = rows(
+        real_db,
+        """SELECT e.title FROM event_monuments em
         JOIN events e ON e.id = em.event_id WHERE em.monument_id = ?
-        ORDER BY e.date_start, e.date_end, e.id""", (MONUMENT,))
+        ORDER BY e.date_start, e.date_end, e.id""",
+        (MONUMENT,),
+    )
     titles = page.locator(".heritage-timeline-event h3 a").all_inner_texts()
     assert titles == [r["title"] for r in expected_events]
-    quotes = rows(real_db, """SELECT c.id, c.quote, c.source_id FROM citations c
+    quotes = rows(
+        real_db,
+        """SELECT c.id, c.quote, c.source_id FROM citations c
         JOIN event_monuments em ON em.event_id = c.event_id
-        WHERE em.monument_id = ? AND c.verified = 1""", (MONUMENT,))
+        WHERE em.monument_id = ? AND c.verified = 1""",
+        (MONUMENT,),
+    )
     assert quotes, "the Temple of Bel has verified quotes"
     shown = page.locator(".heritage-quote-link").all_inner_texts()
     assert {q["quote"] for q in quotes} <= {s.strip("“”") for s in shown}
@@ -113,10 +137,14 @@ def test_overview_to_temple_of_bel_to_highlighted_passage(page, real_server, rea
     others = page.locator(f'mark.heritage-passage:not([data-citation="{first["id"]}"])')
     if others.count():
         assert others.first.evaluate("el => getComputedStyle(el).backgroundColor") != target_bg
-    passage = re.sub(r"\s+|\[\d+\]", "", "".join(page.locator(
-        f'mark[data-citation="{first["id"]}"]').all_inner_texts()))
-    assert re.sub(r"\s+", "", first["quote"]).replace('"', "") in passage.replace(
-        "“", "").replace("”", "").replace('"', "")
+    passage = re.sub(
+        r"\s+|\[\d+\]",
+        "",
+        "".join(page.locator(f'mark[data-citation="{first["id"]}"]').all_inner_texts()),
+    )
+    assert re.sub(r"\s+", "", first["quote"]).replace('"', "") in passage.replace("“", "").replace(
+        "”", ""
+    ).replace('"', "")
     page.screenshot(path=str(artifacts / "heritage-source-passage.png"))
 
 
@@ -139,14 +167,21 @@ def test_timeline_filter_form_works(page, real_server, real_db, artifacts):
     page.goto(real_server + "/-/heritage/timeline")
     every = rows(real_db, "SELECT count(*) FROM events")[0][0]
     assert page.locator(".heritage-timeline-event").count() == every
-    site, kind = rows(real_db, """SELECT site_id, kind FROM events
-        GROUP BY site_id, kind ORDER BY count(*) DESC LIMIT 1""")[0]
+    site, kind = rows(
+        real_db,
+        """SELECT site_id, kind FROM events
+        GROUP BY site_id, kind ORDER BY count(*) DESC LIMIT 1""",
+    )[0]
     page.select_option("#heritage-site", site)
     page.select_option("#heritage-kind", kind)
     page.locator("form.heritage-filters input[type=submit]").click()
     page.wait_for_url(re.compile(rf".*/-/heritage/timeline\?site={site}&kind={kind}$"))
-    expected = rows(real_db, """SELECT title FROM events WHERE site_id = ? AND kind = ?
-                                ORDER BY date_start, rowid""", (site, kind))
+    expected = rows(
+        real_db,
+        """SELECT title FROM events WHERE site_id = ? AND kind = ?
+                                ORDER BY date_start, rowid""",
+        (site, kind),
+    )
     assert page.locator(".heritage-event-title").all_inner_texts() == [r[0] for r in expected]
     assert page.locator("#heritage-site").input_value() == site
     page.screenshot(path=str(artifacts / "heritage-timeline-filtered.png"), full_page=True)

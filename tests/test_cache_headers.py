@@ -3,6 +3,7 @@ real server (the README's settings) every anonymous page, the plugin's
 included, is ``public, max-age=<default_cache_ttl>``; nothing personal or
 failed is marked cacheable; a mutable database gets none of it.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -33,8 +34,12 @@ def server(fixture_db, tmp_path_factory):
 def test_every_page_and_json_twin_is_publicly_cacheable(server):
     url, db = server
     paths = [p for pair in plugin_pages(db) + datasette_pages(db, limit=2) for p in pair]
-    paths += ["/heritage/monuments.geojson", "/heritage/sources.csljson",
-              "/heritage/events.csv", "/-/static/app.css"]
+    paths += [
+        "/heritage/monuments.geojson",
+        "/heritage/sources.csljson",
+        "/heritage/events.csv",
+        "/-/static/app.css",
+    ]
     assert len(paths) > 30
     with httpx.Client(base_url=url) as client:
         for path in paths:
@@ -53,8 +58,11 @@ def test_nothing_personal_or_failed_is_cached(server):
         for path in ("/-/heritage", "/heritage/events"):
             response = client.get(path, headers={"cookie": "ds_actor=someone"})
             assert response.headers["cache-control"] == "private, no-store", path
-        for path in ("/-/heritage/monuments/no-such-monument", "/heritage/no_such_table",
-                     "/no-such-database"):
+        for path in (
+            "/-/heritage/monuments/no-such-monument",
+            "/heritage/no_such_table",
+            "/no-such-database",
+        ):
             response = client.get(path)
             assert response.status_code == 404
             assert "public" not in response.headers.get("cache-control", ""), path

@@ -1,19 +1,20 @@
 """How Datasette's own table, row and query pages show heritage cells
 (render_cell): badges, links, quote links, escaping, and the label cache."""
+
 from __future__ import annotations
 
 import html
 import json
 import re
 import sqlite3
-from typing import Any, Dict, List
+from typing import Any
 from urllib.parse import quote_plus
 
 from datasette.app import Datasette
 
 from datasette_heritage.site import urls
-from tests.datasette_client import (  # noqa: F401 (fixtures)
-    HOSTILE, datasette_for, fixture_site, hostile_db, real_site)
+
+from .datasette_client import HOSTILE, datasette_for
 
 
 async def page(ds, path: str) -> str:
@@ -22,14 +23,14 @@ async def page(ds, path: str) -> str:
     return response.text
 
 
-async def rows_of(ds, path: str) -> List[Dict[str, Any]]:
+async def rows_of(ds, path: str) -> list[dict[str, Any]]:
     base, _, query = path.partition("?")
     response = await ds.client.get(f"{base}.json?{query}&_shape=array&_size=max")
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def cells(text: str, column: str) -> List[str]:
+def cells(text: str, column: str) -> list[str]:
     return re.findall(rf'<td class="col-{column} [^"]*">(.*?)</td>', text, re.S)
 
 
@@ -58,7 +59,7 @@ async def test_damage_levels_and_citation_terms_on_a_view(fixture_site):
     for cell, row in zip(cells(text, "stance"), rows):
         assert f'data-term="{row["stance"]}"' in cell
     for cell, row in zip(cells(text, "identification"), rows):
-        assert f'heritage-badge-identification-{row["identification"]}' in cell
+        assert f"heritage-badge-identification-{row['identification']}" in cell
 
 
 async def test_quotes_link_to_their_highlighted_passage(fixture_site):
@@ -100,9 +101,11 @@ async def test_record_ids_link_to_row_and_heritage_page(fixture_site):
 
 async def test_table_pages_link_names_to_heritage_pages(fixture_site):
     ds = fixture_site
-    for table, column, url_for in (("monuments", "name", urls.monument_url),
-                                   ("events", "title", urls.event_url),
-                                   ("sources", "title", urls.source_url)):
+    for table, column, url_for in (
+        ("monuments", "name", urls.monument_url),
+        ("events", "title", urls.event_url),
+        ("sources", "title", urls.source_url),
+    ):
         rows = await rows_of(ds, f"/fixture/{table}")
         text = await page(ds, f"/fixture/{table}?_size=max")
         for cell, row in zip(cells(text, column), rows):
@@ -115,10 +118,12 @@ async def test_table_pages_link_names_to_heritage_pages(fixture_site):
 async def test_other_databases_are_left_alone(tmp_path):
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)
-    conn.execute("create table things (id integer primary key, kind text, quote text, "
-                 "url text, name text)")
-    conn.execute("insert into things values (1, 'damage', 'a quote', "
-                 "'https://example.org/', 'A thing')")
+    conn.execute(
+        "create table things (id integer primary key, kind text, quote text, url text, name text)"
+    )
+    conn.execute(
+        "insert into things values (1, 'damage', 'a quote', 'https://example.org/', 'A thing')"
+    )
     conn.commit()
     conn.close()
     ds = Datasette([str(path)])
@@ -131,15 +136,21 @@ async def test_other_databases_are_left_alone(tmp_path):
 def hostile_cells(text: str) -> str:
     """The rows table of a page (the page's own scripts are Datasette's)."""
     start = text.index('<table class="rows-and-columns"')
-    return text[start:text.index("</table>", start)]
+    return text[start : text.index("</table>", start)]
 
 
 async def test_untrusted_text_is_escaped_everywhere(hostile_db):
     ds = datasette_for(hostile_db)
     escaped = html.escape(HOSTILE, quote=False)
-    for path in ("/heritage/monuments", "/heritage/sources", "/heritage/citations",
-                 "/heritage/citation_details", "/heritage/event_monuments",
-                 "/heritage/monuments/test-castle", "/heritage/inferred_identifications"):
+    for path in (
+        "/heritage/monuments",
+        "/heritage/sources",
+        "/heritage/citations",
+        "/heritage/citation_details",
+        "/heritage/event_monuments",
+        "/heritage/monuments/test-castle",
+        "/heritage/inferred_identifications",
+    ):
         text = await page(ds, path + ("" if "/test-castle" in path else "?_size=max"))
         assert HOSTILE not in text and "<img src=x" not in text, path
         table = hostile_cells(text)
@@ -154,7 +165,7 @@ async def test_untrusted_text_is_escaped_everywhere(hostile_db):
     assert "Explosion &lt;img src=x onerror=alert(1)&gt;" in damage
 
 
-def traced_sql(text: str) -> List[str]:
+def traced_sql(text: str) -> list[str]:
     trace = re.search(r"<pre>(\{.*\})</pre>", text, re.S)
     assert trace, "no trace on the page"
     return [t["sql"] for t in json.loads(html.unescape(trace.group(1)))["traces"]]
@@ -165,8 +176,11 @@ async def test_vocabulary_labels_are_read_once_per_database(fixture_db):
     vocabulary_sql = re.compile(r"from \[(damage_levels|causes|event_kinds|monument_types)\]")
     first = traced_sql(await page(ds, "/fixture/event_monuments?_trace=1"))
     assert 0 < sum(bool(vocabulary_sql.search(sql)) for sql in first) <= 4
-    for path in ("/fixture/event_monuments?_trace=1", "/fixture/events?_trace=1",
-                 "/fixture/monuments?_trace=1"):
+    for path in (
+        "/fixture/event_monuments?_trace=1",
+        "/fixture/events?_trace=1",
+        "/fixture/monuments?_trace=1",
+    ):
         again = traced_sql(await page(ds, path))
         assert not [sql for sql in again if vocabulary_sql.search(sql)], path
 

@@ -1,4 +1,5 @@
 """The datasette-heritage command as an editor uses it."""
+
 import re
 import shutil
 import subprocess
@@ -38,17 +39,26 @@ def test_validate_writes_nothing(tmp_path):
 
 def test_errors_are_one_line_each_and_exit_non_zero(tmp_path):
     shutil.copytree(FIXTURE_DATA, tmp_path / "data")
-    (tmp_path / "data" / "sites" / "bad.yml").write_text("- id: Bad Id\n  name: x\n  country: y\n  nmae: z\n")
+    (tmp_path / "data" / "sites" / "bad.yml").write_text(
+        "- id: Bad Id\n  name: x\n  country: y\n  nmae: z\n"
+    )
     # As a subprocess: what an editor sees in a terminal, traceback or not.
-    result = subprocess.run([sys.executable, "-m", "datasette_heritage.cli", "validate",
-                             str(tmp_path / "data")], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "datasette_heritage.cli", "validate", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0].endswith("bad.yml:1: id: 'Bad Id' is not in the right form (expected lower-case "
-                             "letters, digits and single hyphens, e.g. temple-of-bel)")
-    assert lines[1].endswith("bad.yml:4: nmae: unknown field; did you mean 'name'? (expected one of: "
-                             "alternative_names, country, description, id, latitude, longitude, name, "
-                             "unesco_whc_id, wikidata)")
+    assert lines[0].endswith(
+        "bad.yml:1: id: 'Bad Id' is not in the right form (expected lower-case "
+        "letters, digits and single hyphens, e.g. temple-of-bel)"
+    )
+    assert lines[1].endswith(
+        "bad.yml:4: nmae: unknown field; did you mean 'name'? (expected one of: "
+        "alternative_names, country, description, id, latitude, longitude, name, "
+        "unesco_whc_id, wikidata)"
+    )
     assert lines[2] == "2 problem(s) found; nothing was written"
     assert "Traceback" not in result.stderr
 
@@ -63,12 +73,20 @@ def test_target_in_a_missing_folder_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(FIXTURE_DATA), str(tmp_path / "no" / "h.db")])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].endswith(
-        "h.db:1: (file): no folder '%s' (expected an existing folder for the database)" % (tmp_path / "no"))
+        "h.db:1: (file): no folder '%s' (expected an existing folder for the database)"
+        % (tmp_path / "no")
+    )
 
 
 def test_schemas_lists_the_published_files():
     result = CliRunner().invoke(cli, ["schemas"])
     lines = result.output.splitlines()
-    assert [line.split("\t")[0] for line in lines] == ["vocabulary", "site", "monument", "source", "event"]
+    assert [line.split("\t")[0] for line in lines] == [
+        "vocabulary",
+        "site",
+        "monument",
+        "source",
+        "event",
+    ]
     for line in lines:
         assert line.split("\t")[1].endswith(".schema.json")

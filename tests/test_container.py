@@ -4,6 +4,7 @@ cover), build an image whose database is baked in from data/ and whose
 command serves it immutable, with its inspect file, metadata and the
 public-site settings, on $PORT.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ import signal
 import sqlite3
 import subprocess
 from pathlib import Path
-from typing import Dict
 
 import httpx
 import pytest
@@ -23,22 +23,31 @@ from datasette_heritage.site.serving import SETTINGS
 from . import dockerfile
 from .conftest import METADATA, free_port, tracked_copy, wait_until_serving
 
+# Slow: real servers, subprocesses or whole builds; the fast lane (-m "not slow") skips it.
+pytestmark = pytest.mark.slow
 
-def served(container: dockerfile.Container) -> Dict[str, str]:
+
+def served(container: dockerfile.Container) -> dict[str, str]:
     """The files the image's command serves, read from the command itself."""
     words = container.cmd
     if words[:2] == ["sh", "-c"]:
         words = shlex.split(words[2])
-    return {"db": words[words.index("-i") + 1],
-            "inspect": words[words.index("--inspect-file") + 1],
-            "metadata": words[words.index("-m") + 1]}
+    return {
+        "db": words[words.index("-i") + 1],
+        "inspect": words[words.index("--inspect-file") + 1],
+        "metadata": words[words.index("-m") + 1],
+    }
 
 
-def counts(db_path: Path) -> Dict[str, int]:
+def counts(db_path: Path) -> dict[str, int]:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        tables = [r[0] for r in conn.execute(
-            "select name from sqlite_master where type = 'table' and name not like '%_fts%'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select name from sqlite_master where type = 'table' and name not like '%_fts%'"
+            )
+        ]
         return {t: conn.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables}
     finally:
         conn.close()
@@ -64,9 +73,17 @@ def test_image_has_the_database_built_from_data(container, real_db):
     assert inspect[name]["tables"]["citations"]["count"] == counts(real_db)["citations"]
     assert container.host_path(files["metadata"]).read_bytes() == METADATA.read_bytes()
     # The package was installed into the image's Python, not run from the copy.
-    where = subprocess.run([str(container.venv / "bin" / "python"), "-c",
-                            "import datasette_heritage; print(datasette_heritage.__file__)"],
-                           cwd=container.root, capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [
+            str(container.venv / "bin" / "python"),
+            "-c",
+            "import datasette_heritage; print(datasette_heritage.__file__)",
+        ],
+        cwd=container.root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert where.stdout.startswith(str(container.venv)), where.stdout
 
 
@@ -87,8 +104,9 @@ def test_image_command_serves_the_site_on_port(container, tmp_path):
         databases = httpx.get(url + "/-/databases.json").json()
         inspect = json.loads(container.host_path(files["inspect"]).read_text())
         name = Path(files["db"]).stem
-        assert [(d["name"], d["is_mutable"], d["hash"]) for d in databases] == \
-            [(name, False, inspect[name]["hash"])]
+        assert [(d["name"], d["is_mutable"], d["hash"]) for d in databases] == [
+            (name, False, inspect[name]["hash"])
+        ]
         settings = httpx.get(url + "/-/settings.json").json()
         assert settings["suggest_facets"] is False
         assert settings["default_cache_ttl"] == int(SETTINGS["default_cache_ttl"])

@@ -12,6 +12,7 @@ run, half over the part spent writing the new file), so every phase
 (loading, inserting or copying, indexes and checks, the final fsync and
 rename) is hit.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Tuple
 
 import pytest
 
@@ -31,6 +32,9 @@ from datasette_heritage.build.pipeline import TEMP_SUFFIX
 from datasette_heritage.synth import synthesize
 
 from .conftest import FIXTURE_DATA
+
+# Slow: real servers, subprocesses or whole builds; the fast lane (-m "not slow") skips it.
+pytestmark = pytest.mark.slow
 
 KILL_POINTS = 30
 # Kills that must land before the swap, and of those while the new file was
@@ -56,8 +60,12 @@ def open_and_check(path: Path) -> int:
 def has_edit(path: Path) -> bool:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return conn.execute("select count(*) from events where title = ?",
-                            [EDITED_TITLE]).fetchone()[0] == 1
+        return (
+            conn.execute("select count(*) from events where title = ?", [EDITED_TITLE]).fetchone()[
+                0
+            ]
+            == 1
+        )
     finally:
         conn.close()
 
@@ -75,16 +83,25 @@ class Site:
         self.saved: dict = {}
 
     def build(self, data: Path, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(self.command(data), env=self.env, capture_output=True,
-                              text=True, check=check)
+        return subprocess.run(
+            self.command(data), env=self.env, capture_output=True, text=True, check=check
+        )
 
     def command(self, data: Path) -> list:
-        return [sys.executable, "-m", "datasette_heritage.cli", "build", str(data),
-                str(self.target)]
+        return [
+            sys.executable,
+            "-m",
+            "datasette_heritage.cli",
+            "build",
+            str(data),
+            str(self.target),
+        ]
 
     def save(self) -> None:
-        self.saved = {"db": self.target.read_bytes(),
-                      "cache": {p: p.read_bytes() for p in self.cache.rglob("*") if p.is_file()}}
+        self.saved = {
+            "db": self.target.read_bytes(),
+            "cache": {p: p.read_bytes() for p in self.cache.rglob("*") if p.is_file()},
+        }
 
     def restore(self) -> None:
         self.target.write_bytes(self.saved["db"])
@@ -106,17 +123,19 @@ class Site:
 def startup_seconds() -> float:
     """How long Python takes to start the command at all."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "datasette_heritage.cli", "--help"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "datasette_heritage.cli", "--help"], check=True, capture_output=True
+    )
     return time.perf_counter() - started
 
 
-def timed_build(site: Site, data: Path) -> Tuple[float, float]:
+def timed_build(site: Site, data: Path) -> tuple[float, float]:
     """Run a whole build; return when its temporary file appeared and when
     it finished, in seconds from its start."""
     started = time.perf_counter()
-    process = subprocess.Popen(site.command(data), env=site.env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        site.command(data), env=site.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     writing = None
     while process.poll() is None:
         if writing is None and site.temp_files():
@@ -152,13 +171,15 @@ def kill_at_random_points(site: Site, data: Path, is_new: Callable[[Path], bool]
     mid_build = mid_write = attempts = 0
     # Timings measured on a shared machine drift; kills that land after the
     # swap test less, so keep going (bounded) until enough landed before it.
-    while (mid_build < MIN_MID_BUILD or mid_write < MIN_MID_WRITE or attempts < KILL_POINTS) \
-            and attempts < MAX_ATTEMPTS:
+    while (
+        mid_build < MIN_MID_BUILD or mid_write < MIN_MID_WRITE or attempts < KILL_POINTS
+    ) and attempts < MAX_ATTEMPTS:
         point = attempts % KILL_POINTS
         attempts += 1
         slice_ = ((point % half) + rng.random()) / half
-        process = subprocess.Popen(site.command(data), env=site.env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            site.command(data), env=site.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         if point < half:
             delay = start + slice_ * (duration - start)
             time.sleep(delay)
@@ -169,8 +190,10 @@ def kill_at_random_points(site: Site, data: Path, is_new: Callable[[Path], bool]
             time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        where = (f"kill {attempts} at {delay:.2f}s ({'while writing' if point >= half else 'from start'})"
-                 f" of a {duration:.2f}s build writing from {writing:.2f}s (seed {seed})")
+        where = (
+            f"kill {attempts} at {delay:.2f}s ({'while writing' if point >= half else 'from start'})"
+            f" of a {duration:.2f}s build writing from {writing:.2f}s (seed {seed})"
+        )
         killed = process.returncode == -signal.SIGKILL
         if site.unchanged():
             mid_build += killed
@@ -188,8 +211,10 @@ def kill_at_random_points(site: Site, data: Path, is_new: Callable[[Path], bool]
     site.build(data)
     assert is_new(site.target)
     assert site.temp_files() == []
-    print(f"{mid_build} of {attempts} kills before the swap, {mid_write} of them while "
-          f"writing, in a {duration:.2f}s build writing from {writing:.2f}s (seed {seed})")
+    print(
+        f"{mid_build} of {attempts} kills before the swap, {mid_write} of them while "
+        f"writing, in a {duration:.2f}s build writing from {writing:.2f}s (seed {seed})"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -215,16 +240,18 @@ def test_killed_rebuilds_after_an_edit_leave_the_previous_database(corpus, tmp_p
     events = sorted((data / "events").rglob("*.yml"))[0]
     text = events.read_text(encoding="utf-8")
     title = next(line for line in text.splitlines() if line.strip().startswith("title:"))
-    events.write_text(text.replace(title, title.split("title:")[0] + "title: " + EDITED_TITLE, 1),
-                      encoding="utf-8")
-    kill_at_random_points(site, data, lambda db: open_and_check(db) == CITATIONS
-                          and has_edit(db))
+    events.write_text(
+        text.replace(title, title.split("title:")[0] + "title: " + EDITED_TITLE, 1),
+        encoding="utf-8",
+    )
+    kill_at_random_points(site, data, lambda db: open_and_check(db) == CITATIONS and has_edit(db))
 
 
 def test_a_killed_first_build_leaves_no_database_and_the_next_succeeds(corpus, tmp_path):
     site = Site(tmp_path)
-    process = subprocess.Popen(site.command(corpus), env=site.env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        site.command(corpus), env=site.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     # Wait until the build is writing its temporary file, then kill it.
     deadline = time.time() + 60
     while not site.temp_files():

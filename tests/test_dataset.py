@@ -6,6 +6,7 @@ copied from (shared/seeds/, outside the repository), so the check runs on a
 clean clone and in CI and still proves the texts are byte-for-byte the
 originals.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +14,6 @@ import json
 import math
 import sqlite3
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 
@@ -26,26 +26,41 @@ SOURCES_DIR = ROOT / "data" / "sources"
 SEED_CHECKSUMS = {
     "2016-12-11-russian-air-strikes-force-is-out-of-palmyra": (
         "000_c5b642a2eb8ea0bb.txt",
-        "074fa69e01f4e06460dc39efd1106507c94cb54e1891b085b1872d06f4c3d73b"),
+        "074fa69e01f4e06460dc39efd1106507c94cb54e1891b085b1872d06f4c3d73b",
+    ),
     "2016-12-11-isis-regains-control-of-palmyra": (
         "001_16e0a5add972b78b.txt",
-        "be3d9f49e396051561166c9db4c0e37362ea58d61c3fcfa75ee178fbd08c1e07"),
+        "be3d9f49e396051561166c9db4c0e37362ea58d61c3fcfa75ee178fbd08c1e07",
+    ),
     "2016-12-11-activists-say-is-recaptured-palmyra": (
         "002_5aee65c7423a5a45.txt",
-        "9773b153eda73e1a42af554d1f4d72cc5de12fb95cb7cdc8efd8a40065d22dbf"),
+        "9773b153eda73e1a42af554d1f4d72cc5de12fb95cb7cdc8efd8a40065d22dbf",
+    ),
     "2017-03-02-government-forces-enter-palmyra": (
         "003_4a7439fad45e127e.txt",
-        "4904ec2691dcfb3cbd88b5589ad181ff36d2f74db148c5d29c9b65c4fac6d29b"),
+        "4904ec2691dcfb3cbd88b5589ad181ff36d2f74db148c5d29c9b65c4fac6d29b",
+    ),
     "2016-03-22-islamic-state-hits-back": (
         "004_68afa4bae8173a9f.txt",
-        "d1d6985b885eee9a1569408962cdf455a9ac38dd397250f5c5916a6dfaea779a"),
+        "d1d6985b885eee9a1569408962cdf455a9ac38dd397250f5c5916a6dfaea779a",
+    ),
 }
 
 # Claimant spellings the editors' guide folds into one name; none may appear.
 NON_CANONICAL_CLAIMANTS = {
-    "Russia", "Moscow", "Russia's defence ministry", "Russian Defense Ministry",
-    "The Russian Defense Ministry", "the Observatory", "a monitor", "Syrian Observatory",
-    "SOHR", "Palmyra Co-ordination group", "Putin", "BBC", "",
+    "Russia",
+    "Moscow",
+    "Russia's defence ministry",
+    "Russian Defense Ministry",
+    "The Russian Defense Ministry",
+    "the Observatory",
+    "a monitor",
+    "Syrian Observatory",
+    "SOHR",
+    "Palmyra Co-ordination group",
+    "Putin",
+    "BBC",
+    "",
 }
 
 
@@ -57,15 +72,16 @@ def db(real_db) -> sqlite3.Connection:
     conn.close()
 
 
-def rows(db: sqlite3.Connection, sql: str, *params) -> List[sqlite3.Row]:
+def rows(db: sqlite3.Connection, sql: str, *params) -> list[sqlite3.Row]:
     return db.execute(sql, params).fetchall()
 
 
-def citations_of(db: sqlite3.Connection, event_id: str) -> List[sqlite3.Row]:
+def citations_of(db: sqlite3.Connection, event_id: str) -> list[sqlite3.Row]:
     return rows(db, "SELECT * FROM citations WHERE event_id = ? ORDER BY id", event_id)
 
 
 # -- the article texts -------------------------------------------------------
+
 
 def test_every_seed_article_is_a_source():
     assert set(SEED_CHECKSUMS) == {p.stem for p in SOURCES_DIR.glob("*.yml")}
@@ -111,20 +127,27 @@ def test_source_metadata_comes_from_the_text(db):
 
 # -- citations ---------------------------------------------------------------
 
+
 def test_every_citation_is_verified_where_it_stands(db):
-    found = rows(db, """SELECT c.id, c.quote, c.quote_start, c.quote_end, c.verified, s.text
-                        FROM citations c JOIN sources s ON s.id = c.source_id""")
+    found = rows(
+        db,
+        """SELECT c.id, c.quote, c.quote_start, c.quote_end, c.verified, s.text
+                        FROM citations c JOIN sources s ON s.id = c.source_id""",
+    )
     assert len(found) >= 60
     for c in found:
         assert c["verified"] == 1, c["id"]
         assert 0 <= c["quote_start"] < c["quote_end"] <= len(c["text"]), c["id"]
-        passage = c["text"][c["quote_start"]:c["quote_end"]]
+        passage = c["text"][c["quote_start"] : c["quote_end"]]
         assert normalise(passage) == normalise(c["quote"]), c["id"]
 
 
 def test_every_event_has_a_citation(db):
-    uncited = rows(db, """SELECT id FROM events
-                          WHERE id NOT IN (SELECT event_id FROM citations)""")
+    uncited = rows(
+        db,
+        """SELECT id FROM events
+                          WHERE id NOT IN (SELECT event_id FROM citations)""",
+    )
     assert uncited == []
     assert rows(db, "SELECT count(*) AS n FROM events")[0]["n"] >= 10
 
@@ -139,21 +162,27 @@ def test_inferences_say_why(db):
 def test_claimants_use_one_name_per_claimant(db):
     claimants = {r["claimant"] for r in rows(db, "SELECT DISTINCT claimant FROM citations")}
     assert not claimants & NON_CANONICAL_CLAIMANTS
-    assert {"Syrian Observatory for Human Rights", "Russian defence ministry",
-            "Palmyra Coordination group", "Vladimir Putin"} <= claimants
+    assert {
+        "Syrian Observatory for Human Rights",
+        "Russian defence ministry",
+        "Palmyra Coordination group",
+        "Vladimir Putin",
+    } <= claimants
 
 
 def test_an_outlet_speaks_only_in_its_own_article(db):
     # The outlet's own voice is its credit line; another article's credit as a
     # claimant would mean a citation filed under the wrong source.
-    credits = {r["credit"]: r["id"] for r in rows(db, "SELECT id, credit FROM sources")
-               if r["credit"]}
+    credits = {
+        r["credit"]: r["id"] for r in rows(db, "SELECT id, credit FROM sources") if r["credit"]
+    }
     for c in rows(db, "SELECT id, claimant, source_id FROM citations"):
         if c["claimant"] in credits:
             assert credits[c["claimant"]] == c["source_id"], c["id"]
 
 
 # -- what happened -----------------------------------------------------------
+
 
 def test_december_2016_retake_is_contested_by_russia(db):
     (event,) = rows(db, "SELECT * FROM events WHERE id = 'is-retakes-palmyra-2016-12'")
@@ -171,10 +200,13 @@ def test_december_2016_retake_is_contested_by_russia(db):
 
 
 def test_control_of_palmyra_changes_hands_in_order(db):
-    changes = rows(db, """SELECT id, date FROM events
+    changes = rows(
+        db,
+        """SELECT id, date FROM events
                           WHERE kind = 'control' AND site_id = 'palmyra'
                           AND id NOT IN (SELECT event_id FROM event_monuments)
-                          ORDER BY date_start""")
+                          ORDER BY date_start""",
+    )
     assert [(c["id"], c["date"]) for c in changes] == [
         ("is-takes-palmyra-2015", "2015-05"),
         ("government-retakes-palmyra-2016", "2016-03"),
@@ -188,12 +220,18 @@ def test_temple_of_bel_is_destroyed_on_inferred_and_explicit_word(db):
     assert temple["condition"] == "destroyed"
     assert temple["wikidata"] == "Q797481"
     assert "Temple of Baal" in json.loads(temple["alternative_names"])
-    (link,) = rows(db, """SELECT em.*, e.date FROM event_monuments em
+    (link,) = rows(
+        db,
+        """SELECT em.*, e.date FROM event_monuments em
                           JOIN events e ON e.id = em.event_id
-                          WHERE em.monument_id = 'temple-of-bel'""")
+                          WHERE em.monument_id = 'temple-of-bel'""",
+    )
     # As precise as the articles: "during its 10-month occupation".
     assert (link["damage_level"], link["cause"], link["date"]) == (
-        "destroyed", "explosion-heavy-weaponry", "2015-05/2016-03")
+        "destroyed",
+        "explosion-heavy-weaponry",
+        "2015-05/2016-03",
+    )
     cited = citations_of(db, link["event_id"])
     unnamed = [c for c in cited if "Temple of Bel" not in c["quote"]]
     named = [c for c in cited if "Temple of Bel" in c["quote"]]
@@ -204,10 +242,15 @@ def test_temple_of_bel_is_destroyed_on_inferred_and_explicit_word(db):
 
 
 def test_described_monuments_are_tied_as_the_articles_allow(db):
-    ties = {(r["monument_id"], r["identification"])
-            for r in rows(db, """SELECT em.monument_id, c.identification
+    ties = {
+        (r["monument_id"], r["identification"])
+        for r in rows(
+            db,
+            """SELECT em.monument_id, c.identification
                                  FROM event_monuments em
-                                 JOIN citations c ON c.event_id = em.event_id""")}
+                                 JOIN citations c ON c.event_id = em.event_id""",
+        )
+    }
     # "an arch" and "a castle ... that overlooks its famed Roman-era ruins" name nothing.
     assert ("palmyra-monumental-arch", "inferred") in ties
     assert ("palmyra-monumental-arch", "explicit") not in ties
@@ -218,14 +261,22 @@ def test_described_monuments_are_tied_as_the_articles_allow(db):
 
 
 def test_monuments_sit_at_their_site(db):
-    placed = rows(db, """SELECT m.id, m.latitude, m.longitude, s.latitude AS site_lat,
+    placed = rows(
+        db,
+        """SELECT m.id, m.latitude, m.longitude, s.latitude AS site_lat,
                                 s.longitude AS site_lon
                          FROM monuments m JOIN sites s ON s.id = m.site_id
-                         WHERE m.latitude IS NOT NULL""")
+                         WHERE m.latitude IS NOT NULL""",
+    )
     assert len(placed) >= 5
     for m in placed:
-        km = math.hypot(m["latitude"] - m["site_lat"],
-                        (m["longitude"] - m["site_lon"]) * math.cos(math.radians(m["site_lat"]))) * 111
+        km = (
+            math.hypot(
+                m["latitude"] - m["site_lat"],
+                (m["longitude"] - m["site_lon"]) * math.cos(math.radians(m["site_lat"])),
+            )
+            * 111
+        )
         assert km < 3, f"{m['id']} is {km:.1f} km from its site's centre"
 
 
@@ -240,10 +291,13 @@ def test_the_beheaded_director_is_identified_by_inference(db):
 
 
 def test_damage_beyond_palmyra_is_recorded(db):
-    market = rows(db, """SELECT em.damage_level, e.site_id, c.quote FROM event_monuments em
+    market = rows(
+        db,
+        """SELECT em.damage_level, e.site_id, c.quote FROM event_monuments em
                          JOIN events e ON e.id = em.event_id
                          JOIN citations c ON c.event_id = e.id
-                         WHERE em.monument_id = 'aleppo-covered-market'""")
+                         WHERE em.monument_id = 'aleppo-covered-market'""",
+    )
     assert market and market[0]["site_id"] == "ancient-city-of-aleppo"
     assert "historic covered market had been pounded" in market[0]["quote"]
     (iraq,) = rows(db, "SELECT * FROM events WHERE site_id = 'iraq-pre-islamic-sites'")
@@ -253,6 +307,12 @@ def test_damage_beyond_palmyra_is_recorded(db):
 
 def test_war_news_stays_out(db):
     quotes = " ".join(r["quote"] for r in rows(db, "SELECT quote FROM citations"))
-    for war_news in ("chlorine", "26 Syrian soldiers", "120,000 civilians", "11 tanks",
-                     "93%", "evacuation of civilians"):
+    for war_news in (
+        "chlorine",
+        "26 Syrian soldiers",
+        "120,000 civilians",
+        "11 tanks",
+        "93%",
+        "evacuation of civilians",
+    ):
         assert war_news not in quotes

@@ -3,29 +3,48 @@ import pytest
 from datasette_heritage.dates import EdtfError, parse_edtf
 
 
-@pytest.mark.parametrize("text,start,end,precision,flags", [
-    ("2015-08-30", "2015-08-30", "2015-08-30", "day", ""),
-    ("2015-08", "2015-08-01", "2015-08-31", "month", ""),
-    ("2016-02", "2016-02-01", "2016-02-29", "month", ""),
-    ("2015", "2015-01-01", "2015-12-31", "year", ""),
-    ("2015-05/2016-03", "2015-05-01", "2016-03-31", "month", "i"),
-    ("2015/2016-03-02", "2015-01-01", "2016-03-02", "year", "i"),
-    ("2016-12-11?", "2016-12-11", "2016-12-11", "day", "u"),
-    ("2015-08~", "2015-08-01", "2015-08-31", "month", "a"),
-    ("2015-08%", "2015-08-01", "2015-08-31", "month", "ua"),
-    ("2015-05/..", "2015-05-01", None, "month", "i"),
-    ("../2016", None, "2016-12-31", "year", "i"),
-    ("2015-21", "2015-03-01", "2015-05-31", "season", ""),
-    ("201X", "2010-01-01", "2019-12-31", "decade", ""),
-])
+@pytest.mark.parametrize(
+    "text,start,end,precision,flags",
+    [
+        ("2015-08-30", "2015-08-30", "2015-08-30", "day", ""),
+        ("2015-08", "2015-08-01", "2015-08-31", "month", ""),
+        ("2016-02", "2016-02-01", "2016-02-29", "month", ""),
+        ("2015", "2015-01-01", "2015-12-31", "year", ""),
+        ("2015-05/2016-03", "2015-05-01", "2016-03-31", "month", "i"),
+        ("2015/2016-03-02", "2015-01-01", "2016-03-02", "year", "i"),
+        ("2016-12-11?", "2016-12-11", "2016-12-11", "day", "u"),
+        ("2015-08~", "2015-08-01", "2015-08-31", "month", "a"),
+        ("2015-08%", "2015-08-01", "2015-08-31", "month", "ua"),
+        ("2015-05/..", "2015-05-01", None, "month", "i"),
+        ("../2016", None, "2016-12-31", "year", "i"),
+        ("2015-21", "2015-03-01", "2015-05-31", "season", ""),
+        ("201X", "2010-01-01", "2019-12-31", "decade", ""),
+    ],
+)
 def test_parse(text, start, end, precision, flags):
     date = parse_edtf(text)
     assert (date.start, date.end, date.precision) == (start, end, precision)
-    assert (date.uncertain, date.approximate, date.interval) == ("u" in flags, "a" in flags, "i" in flags)
+    assert (date.uncertain, date.approximate, date.interval) == (
+        "u" in flags,
+        "a" in flags,
+        "i" in flags,
+    )
 
 
-@pytest.mark.parametrize("text", ["2015-13", "2015-02-30", "2016/2015", "..", "abc", "", "15-08",
-                                  "2015-08-30/2015-08-29", "2015-8"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2015-13",
+        "2015-02-30",
+        "2016/2015",
+        "..",
+        "abc",
+        "",
+        "15-08",
+        "2015-08-30/2015-08-29",
+        "2015-8",
+    ],
+)
 def test_invalid(text):
     with pytest.raises(EdtfError):
         parse_edtf(text)
@@ -37,5 +56,5 @@ def test_fast_path_agrees_with_the_library():
     for text in ["2015", "2015-08", "2015-08-30", "2015-05/2016-03", "2016-12-11?", "2015-08~"]:
         parsed = edtf.parse_edtf(text)
         ours = parse_edtf(text)
-        assert ours.start == "%04d-%02d-%02d" % parsed.lower_strict()[:3]
-        assert ours.end == "%04d-%02d-%02d" % parsed.upper_strict()[:3]
+        assert ours.start == "{:04d}-{:02d}-{:02d}".format(*parsed.lower_strict()[:3])
+        assert ours.end == "{:04d}-{:02d}-{:02d}".format(*parsed.upper_strict()[:3])

@@ -1,16 +1,17 @@
 """The custom facets (severity, year, corroboration) through Datasette's test
 client: order, counts against the rows themselves, and clicks that filter."""
+
 from __future__ import annotations
 
 import shutil
 from collections import Counter
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
 from datasette_heritage.build.pipeline import build
-from tests.datasette_client import (  # noqa: F401 (fixtures)
-    FIXTURE_DATA, datasette_for, fixture_site, local, real_site)
+
+from .datasette_client import FIXTURE_DATA, datasette_for, local
 
 # Events that make the count order differ from the severity order (two
 # monuments severely or possibly damaged, one destroyed), a date spanning
@@ -64,7 +65,7 @@ def skewed_site(tmp_path_factory):
     return datasette_for(path)
 
 
-async def get_json(ds, path: str) -> Dict[str, Any]:
+async def get_json(ds, path: str) -> dict[str, Any]:
     """A table page as JSON (rows as objects, all of them)."""
     base, _, query = path.partition("?")
     response = await ds.client.get(f"{base}.json?{query}&_shape=objects&_size=max")
@@ -72,30 +73,30 @@ async def get_json(ds, path: str) -> Dict[str, Any]:
     return response.json()
 
 
-def facet(data: Dict[str, Any], name: str, type_: str) -> Dict[str, Any]:
-    found = [f for f in data["facet_results"].values()
-             if f["name"] == name and f["type"] == type_]
+def facet(data: dict[str, Any], name: str, type_: str) -> dict[str, Any]:
+    found = [f for f in data["facet_results"].values() if f["name"] == name and f["type"] == type_]
     assert len(found) == 1, list(data["facet_results"])
     return found[0]
 
 
-def by_label(info: Dict[str, Any], label: str) -> Dict[str, Any]:
+def by_label(info: dict[str, Any], label: str) -> dict[str, Any]:
     return next(v for v in info["results"] if v["label"] == label)
 
 
-async def follow(ds, toggle_url: str) -> Dict[str, Any]:
+async def follow(ds, toggle_url: str) -> dict[str, Any]:
     """Click a facet value: its link keeps the page's .json, _shape and _size."""
     response = await ds.client.get(local(toggle_url))
     assert response.status_code == 200, response.text
     return response.json()
 
 
-async def vocabulary(ds, db: str) -> Dict[str, Dict[str, Any]]:
+async def vocabulary(ds, db: str) -> dict[str, dict[str, Any]]:
     rows = (await get_json(ds, f"/{db}/damage_levels"))["rows"]
     return {r["id"]: r for r in rows}
 
 
 # Severity
+
 
 async def test_severity_orders_by_rank_not_count(skewed_site):
     data = await get_json(skewed_site, "/heritage/event_monuments?_facet_severity=damage_level")
@@ -160,10 +161,11 @@ async def test_severity_uses_the_columns_vocabulary(skewed_site):
 
 async def test_severity_shows_labels_in_order_on_the_html_page(skewed_site):
     response = await skewed_site.client.get(
-        "/heritage/event_monuments?_facet_severity=damage_level&damage_level=destroyed")
+        "/heritage/event_monuments?_facet_severity=damage_level&damage_level=destroyed"
+    )
     html = response.text
-    block = html[html.index('data-column="damage_level"'):]
-    block = block[:block.index("</ul>")]
+    block = html[html.index('data-column="damage_level"') :]
+    block = block[: block.index("</ul>")]
     assert "(severity)" in block
     # The selected level shows with its cross to clear it, as Datasette's own do.
     assert "Destroyed &middot;" in block and 'class="cross"' in block
@@ -178,15 +180,20 @@ async def test_severity_on_a_view(skewed_site):
 
 # Year
 
-def years_of(row: Dict[str, Any], start: str, end: str) -> List[int]:
+
+def years_of(row: dict[str, Any], start: str, end: str) -> list[int]:
     if row[start] is None or row[end] is None:
         return []
     return list(range(int(row[start][:4]), int(row[end][:4]) + 1))
 
 
-def overlaps(row: Dict[str, Any], year: int) -> bool:
-    return row["date_start"] is not None and row["date_end"] is not None and \
-        row["date_start"] <= f"{year}-12-31" and row["date_end"] >= f"{year}-01-01"
+def overlaps(row: dict[str, Any], year: int) -> bool:
+    return (
+        row["date_start"] is not None
+        and row["date_end"] is not None
+        and row["date_start"] <= f"{year}-12-31"
+        and row["date_end"] >= f"{year}-01-01"
+    )
 
 
 async def test_year_counts_an_interval_in_every_year_it_spans(skewed_site):
@@ -197,7 +204,8 @@ async def test_year_counts_an_interval_in_every_year_it_spans(skewed_site):
     # 2014/2016 spans 2015: that year counts it although it neither starts nor ends there.
     assert any(r["date"] == "2014/2016" for r in data["rows"])
     assert by_label(info, "2015")["count"] > sum(
-        1 for r in data["rows"] if r["date_start"][:4] == "2015")
+        1 for r in data["rows"] if r["date_start"][:4] == "2015"
+    )
     assert [v["value"] for v in info["results"]] == sorted(expected, reverse=True)
 
 
@@ -205,15 +213,17 @@ async def test_year_click_filters_to_overlapping_rows(skewed_site):
     data = await get_json(skewed_site, "/heritage/events?_facet_year=date")
     value = by_label(facet(data, "date", "year"), "2015")
     filtered = await follow(skewed_site, value["toggle_url"])
-    assert {r["id"] for r in filtered["rows"]} == \
-        {r["id"] for r in data["rows"] if overlaps(r, 2015)}
+    assert {r["id"] for r in filtered["rows"]} == {
+        r["id"] for r in data["rows"] if overlaps(r, 2015)
+    }
     assert len(filtered["rows"]) == value["count"]
     assert by_label(facet(filtered, "date", "year"), "2015")["selected"]
     # Another year replaces the year filter.
     other = by_label(facet(filtered, "date", "year"), "2016")
     refiltered = await follow(skewed_site, other["toggle_url"])
-    assert {r["id"] for r in refiltered["rows"]} == \
-        {r["id"] for r in data["rows"] if overlaps(r, 2016)}
+    assert {r["id"] for r in refiltered["rows"]} == {
+        r["id"] for r in data["rows"] if overlaps(r, 2016)
+    }
 
 
 async def test_year_is_a_default_events_facet_and_respects_filters(fixture_site):
@@ -227,8 +237,9 @@ async def test_year_is_a_default_events_facet_and_respects_filters(fixture_site)
 async def test_year_on_sources_published(skewed_site):
     data = await get_json(skewed_site, "/heritage/sources?_facet_year=published")
     info = facet(data, "published", "year")
-    expected = Counter(y for row in data["rows"]
-                       for y in years_of(row, "published_start", "published_end"))
+    expected = Counter(
+        y for row in data["rows"] for y in years_of(row, "published_start", "published_end")
+    )
     assert {v["value"]: v["count"] for v in info["results"]} == dict(expected)
     value = info["results"][0]
     filtered = await follow(skewed_site, value["toggle_url"])
@@ -246,6 +257,7 @@ async def test_year_on_a_column_without_dates_is_a_clear_error(fixture_site):
 
 # Corroboration
 
+
 async def test_corroboration_buckets_match_the_rows(skewed_site):
     data = await get_json(skewed_site, "/heritage/events?_facet_corroboration=id")
     info = facet(data, "id", "corroboration")
@@ -260,30 +272,35 @@ async def test_corroboration_buckets_match_the_rows(skewed_site):
     }
     assert counts == {k: v for k, v in expected.items() if v}
     assert counts["3+"] >= 1 and counts["contested"] >= 1
-    assert [v["value"] for v in info["results"]] == \
-        [k for k in ("1", "2", "3+", "0", "contested") if k in counts]
+    assert [v["value"] for v in info["results"]] == [
+        k for k in ("1", "2", "3+", "0", "contested") if k in counts
+    ]
 
 
-@pytest.mark.parametrize("bucket,check", [
-    ("1", lambda r: r["supporting_sources"] == 1),
-    ("3+", lambda r: r["supporting_sources"] >= 3),
-    ("contested", lambda r: r["contested"] == 1),
-])
+@pytest.mark.parametrize(
+    "bucket,check",
+    [
+        ("1", lambda r: r["supporting_sources"] == 1),
+        ("3+", lambda r: r["supporting_sources"] >= 3),
+        ("contested", lambda r: r["contested"] == 1),
+    ],
+)
 async def test_corroboration_click_filters(skewed_site, bucket, check):
     data = await get_json(skewed_site, "/heritage/events?_facet_corroboration=id")
-    value = next(v for v in facet(data, "id", "corroboration")["results"]
-                 if v["value"] == bucket)
+    value = next(v for v in facet(data, "id", "corroboration")["results"] if v["value"] == bucket)
     filtered = await follow(skewed_site, value["toggle_url"])
     assert filtered["rows"] and all(check(r) for r in filtered["rows"])
     assert len(filtered["rows"]) == value["count"]
-    again = next(v for v in facet(filtered, "id", "corroboration")["results"]
-                 if v["value"] == bucket)
+    again = next(
+        v for v in facet(filtered, "id", "corroboration")["results"] if v["value"] == bucket
+    )
     assert again["selected"]
     cleared = await follow(skewed_site, again["toggle_url"])
     assert len(cleared["rows"]) == len(data["rows"])
 
 
 # Suggestions (the site turns suggestions off; Datasette's default is on)
+
 
 async def test_suggestions_only_where_they_apply(fixture_db):
     ds = datasette_for(fixture_db, metadata=False)
@@ -301,6 +318,7 @@ async def test_suggestions_only_where_they_apply(fixture_db):
 
 # The real dataset
 
+
 async def test_real_data_facets_are_consistent(real_site):
     data = await get_json(real_site, "/heritage/event_monuments?_facet_severity=damage_level")
     assert data["rows"], "the real dataset has no event_monuments rows"
@@ -311,8 +329,7 @@ async def test_real_data_facets_are_consistent(real_site):
 
     events = await get_json(real_site, "/heritage/events")
     years = facet(events, "date", "year")
-    expected = Counter(y for row in events["rows"]
-                       for y in years_of(row, "date_start", "date_end"))
+    expected = Counter(y for row in events["rows"] for y in years_of(row, "date_start", "date_end"))
     assert {v["value"]: v["count"] for v in years["results"]} == dict(expected)
     corroboration = facet(events, "id", "corroboration")
     contested = [v for v in corroboration["results"] if v["value"] == "contested"]

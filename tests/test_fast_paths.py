@@ -5,11 +5,13 @@
 - validate_record checks with a compiled fastjsonschema validator first and
   asks jsonschema only for the messages; both must accept the same records.
 """
+
 import copy
 import random
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_heritage.build.quotes import find_quote, quote_pattern
 from datasette_heritage.build.schema_check import _validator, validate_record
@@ -32,7 +34,7 @@ def reference(quote, text):
 def test_find_quote_matches_the_regular_expression(text, data):
     if text and data.draw(st.booleans()):
         start = data.draw(st.integers(0, len(text) - 1))
-        quote = text[start:start + data.draw(st.integers(0, 12))]
+        quote = text[start : start + data.draw(st.integers(0, 12))]
         if data.draw(st.booleans()):
             quote = quote.replace(" ", "  ").replace("\u2019", "'")
     else:
@@ -41,28 +43,84 @@ def test_find_quote_matches_the_regular_expression(text, data):
 
 
 def test_find_quote_on_article_text():
-    text = ("Isis   fighters\n\u201cblew up\u201d the Temple of Bel \u2014 witnesses said.\n\n"
-            "Later, \u201cblew up\u201d the Temple of Bel again.")
-    for quote in ['"blew up" the Temple of Bel - witnesses', "Temple of Bel",
-                  "fighters \"blew up\"", "Bel again", "Temple of Be", "Isis fighters"]:
+    text = (
+        "Isis   fighters\n\u201cblew up\u201d the Temple of Bel \u2014 witnesses said.\n\n"
+        "Later, \u201cblew up\u201d the Temple of Bel again."
+    )
+    for quote in [
+        '"blew up" the Temple of Bel - witnesses',
+        "Temple of Bel",
+        'fighters "blew up"',
+        "Bel again",
+        "Temple of Be",
+        "Isis fighters",
+    ]:
         assert find_quote(quote, text) == reference(quote, text), quote
 
 
 EVENT = {
-    "id": "e-1", "kind": "damage", "title": "T", "date": "2015-08", "site_id": "s",
+    "id": "e-1",
+    "kind": "damage",
+    "title": "T",
+    "date": "2015-08",
+    "site_id": "s",
     "summary": None,
     "monuments": [{"monument_id": "m", "damage_level": "destroyed", "cause": None}],
-    "citations": [{"source_id": "src", "quote": "q", "claimant": "c", "stance": "supports",
-                   "identification": "inferred", "note": "why"}],
+    "citations": [
+        {
+            "source_id": "src",
+            "quote": "q",
+            "claimant": "c",
+            "stance": "supports",
+            "identification": "inferred",
+            "note": "why",
+        }
+    ],
 }
-SITE = {"id": "s", "name": "S", "alternative_names": ["T"], "country": "Syria",
-        "latitude": 34.5, "longitude": 38.2, "wikidata": "Q5747", "unesco_whc_id": 23,
-        "description": None}
-SOURCE = {"id": "src", "title": "T", "publisher": None, "credit": "AP", "published": 2015,
-          "published_note": None, "url": "https://example.org/a", "language": "en",
-          "text_file": "a.txt"}
-WRONG_VALUES = [None, True, False, 0, 1, 1.0, -91, 1.5, "", "x", "Bad Id", "Q0", "en-",
-                "a/b.txt", "http://a b", [], ["x"], ["x", "x"], {}, {"a": 1}]
+SITE = {
+    "id": "s",
+    "name": "S",
+    "alternative_names": ["T"],
+    "country": "Syria",
+    "latitude": 34.5,
+    "longitude": 38.2,
+    "wikidata": "Q5747",
+    "unesco_whc_id": 23,
+    "description": None,
+}
+SOURCE = {
+    "id": "src",
+    "title": "T",
+    "publisher": None,
+    "credit": "AP",
+    "published": 2015,
+    "published_note": None,
+    "url": "https://example.org/a",
+    "language": "en",
+    "text_file": "a.txt",
+}
+WRONG_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    1.0,
+    -91,
+    1.5,
+    "",
+    "x",
+    "Bad Id",
+    "Q0",
+    "en-",
+    "a/b.txt",
+    "http://a b",
+    [],
+    ["x"],
+    ["x", "x"],
+    {},
+    {"a": 1},
+]
 
 
 def mutations(record, rng):
@@ -98,8 +156,9 @@ def mutations(record, rng):
 
 
 @pytest.mark.parametrize("seed", range(10))
-@pytest.mark.parametrize("record_type, record", [("event", EVENT), ("site", SITE),
-                                                 ("source", SOURCE)])
+@pytest.mark.parametrize(
+    "record_type, record", [("event", EVENT), ("site", SITE), ("source", SOURCE)]
+)
 def test_fast_validation_agrees_with_jsonschema(record_type, record, seed):
     rng = random.Random(seed)
     assert not validate_record(record_type, record, "f.yml")

@@ -9,31 +9,45 @@ one line each, naming the file, and never with another exception.
   RecordLoader (validate) and the build: success or BuildError only, and
   the previous database stays as it was.
 """
+
 from __future__ import annotations
 
 import json
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, event, example, given, settings, strategies as st
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
 
 from datasette_heritage.build.pipeline import build, validate
 from datasette_heritage.build.problems import BuildError, Problem
+from datasette_heritage.build.safe_yaml import (
+    MAX_DEPTH,
+    YamlError,
+    load_yaml,
+    read_yaml_file,
+    resolve_plain,
+)
 from datasette_heritage.build.schema_check import RECORD_TYPES, schema_path
-from datasette_heritage.build.safe_yaml import (MAX_DEPTH, YamlError, load_yaml, read_yaml_file,
-                                            resolve_plain)
 
 from .conftest import FIXTURE_DATA
 
-FUZZ = settings(max_examples=300, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FUZZ_BUILD = settings(max_examples=200, deadline=None,
-                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+FUZZ_BUILD = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # Text without lone surrogates: a file on disk is bytes, and the bytes tests
 # cover undecodable input.
@@ -42,19 +56,75 @@ TEXT = st.characters(blacklist_categories=("Cs",))
 # Pieces of YAML syntax, so random text looks like YAML often enough to get
 # past the first character of the parser.
 YAML_TOKENS = [
-    "- ", "-", ": ", ":", "? ", "\n", "\n  ", "\n    ", "  ", "\t", "#", "---", "...",
-    "{", "}", "[", "]", ",", "'", '"', "|", ">", "|-", ">+", "&a ", "*a", "<<: ", "!!str ",
-    "!!python/object/apply:os.system ", "!local ", "%YAML 1.1\n", "%TAG ! tag:x,2000:\n",
-    "id", "name", "site_id", "citations", "quote", "source_id", "null", "~", "yes", "no",
-    "true", "0x1F", "0o17", "1e3", ".inf", ".nan", "2015-08-30", "2016-12-11?", "\\",
-    "\ufeff", "\u2028", "\x85", "\x00", "é", "\u202e", "temple-of-bel",
+    "- ",
+    "-",
+    ": ",
+    ":",
+    "? ",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "  ",
+    "\t",
+    "#",
+    "---",
+    "...",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "'",
+    '"',
+    "|",
+    ">",
+    "|-",
+    ">+",
+    "&a ",
+    "*a",
+    "<<: ",
+    "!!str ",
+    "!!python/object/apply:os.system ",
+    "!local ",
+    "%YAML 1.1\n",
+    "%TAG ! tag:x,2000:\n",
+    "id",
+    "name",
+    "site_id",
+    "citations",
+    "quote",
+    "source_id",
+    "null",
+    "~",
+    "yes",
+    "no",
+    "true",
+    "0x1F",
+    "0o17",
+    "1e3",
+    ".inf",
+    ".nan",
+    "2015-08-30",
+    "2016-12-11?",
+    "\\",
+    "\ufeff",
+    "\u2028",
+    "\x85",
+    "\x00",
+    "é",
+    "\u202e",
+    "temple-of-bel",
 ]
-YAMLISH = st.lists(st.one_of(st.sampled_from(YAML_TOKENS), st.text(TEXT, max_size=8)),
-                   max_size=60).map("".join)
+YAMLISH = st.lists(
+    st.one_of(st.sampled_from(YAML_TOKENS), st.text(TEXT, max_size=8)), max_size=60
+).map("".join)
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(),
-    st.floats(allow_nan=False), st.text(TEXT, max_size=30),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(TEXT, max_size=30),
 )
 
 
@@ -63,8 +133,10 @@ def documents(max_leaves: int = 30) -> st.SearchStrategy[Any]:
         SCALARS,
         lambda children: st.one_of(
             st.lists(children, max_size=5),
-            st.dictionaries(st.text(TEXT, max_size=12), children, max_size=5)),
-        max_leaves=max_leaves)
+            st.dictionaries(st.text(TEXT, max_size=12), children, max_size=5),
+        ),
+        max_leaves=max_leaves,
+    )
 
 
 def assert_one_line(problem: Problem) -> None:
@@ -75,6 +147,7 @@ def assert_one_line(problem: Problem) -> None:
 
 
 # -- the YAML loader -------------------------------------------------------
+
 
 @FUZZ
 @given(st.binary(max_size=2000))
@@ -110,11 +183,17 @@ def nesting(value: Any) -> int:
 def same(loaded: Any, original: Any) -> bool:
     """Equal, with types: 1 and 1.0 and True are different YAML values."""
     if isinstance(original, dict):
-        return (isinstance(loaded, dict) and list(loaded) == list(original)
-                and all(same(loaded[k], original[k]) for k in original))
+        return (
+            isinstance(loaded, dict)
+            and list(loaded) == list(original)
+            and all(same(loaded[k], original[k]) for k in original)
+        )
     if isinstance(original, list):
-        return (isinstance(loaded, list) and len(loaded) == len(original)
-                and all(map(same, loaded, original)))
+        return (
+            isinstance(loaded, list)
+            and len(loaded) == len(original)
+            and all(map(same, loaded, original))
+        )
     if isinstance(original, str) and not isinstance(loaded, str):
         # PyYAML emits YAML 1.1 and leaves unquoted a string that only YAML
         # 1.2, which the loader follows, reads as a number ("0E0", "+1"...).
@@ -128,8 +207,7 @@ def same(loaded: Any, original: Any) -> bool:
 def test_generated_documents_round_trip(document, flow):
     # Non-ASCII escaped: PyYAML's emitter writes line separators such as
     # U+0085 raw, where any YAML parser folds them (an emitter bug).
-    text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=False,
-                          sort_keys=False)
+    text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=False, sort_keys=False)
     try:
         loaded = load_yaml(text, "fuzz.yml")
     except YamlError as error:
@@ -164,6 +242,7 @@ def test_deep_nesting_is_refused_not_a_crash(depth, opener):
 
 # -- the whole loader and the build ----------------------------------------
 
+
 def _schema_fields() -> dict:
     fields = {}
     for record_type in RECORD_TYPES:
@@ -179,20 +258,61 @@ def _schema_fields() -> dict:
 
 
 FIELDS = _schema_fields()
-FOLDERS = {"vocabulary": "vocabularies", "site": "sites", "monument": "monuments",
-           "source": "sources", "event": "events"}
+FOLDERS = {
+    "vocabulary": "vocabularies",
+    "site": "sites",
+    "monument": "monuments",
+    "source": "sources",
+    "event": "events",
+}
 # Values that mean something to the loader: ids and terms of the fixture
 # dataset, dates, quotes from its article, near misses of each.
-MEANINGFUL = st.sampled_from([
-    "testopolis", "otherton", "temple-of-tests", "test-arch", "test-castle",
-    "wire-report", "url-only", "damage", "control", "destroyed", "temple",
-    "explosion-heavy-weaponry", "supports", "disputes", "explicit", "inferred",
-    "2015-08", "2016-12-11?", "2015-05/2016-03", "2015-13-45", "201X", "2015-21",
-    "the militants destroyed the Temple of Tests", "the militants destroyed",
-    "wire-report.txt", "missing.txt", "../../etc/passwd", "https://example.org/x",
-    "javascript:alert(1)", "Q797481", "Q0", "en", "EN", 34.5, 38.2, 91, -181,
-    "Temple-Of-Tests", "", " ", "\t", "a" * 300,
-])
+MEANINGFUL = st.sampled_from(
+    [
+        "testopolis",
+        "otherton",
+        "temple-of-tests",
+        "test-arch",
+        "test-castle",
+        "wire-report",
+        "url-only",
+        "damage",
+        "control",
+        "destroyed",
+        "temple",
+        "explosion-heavy-weaponry",
+        "supports",
+        "disputes",
+        "explicit",
+        "inferred",
+        "2015-08",
+        "2016-12-11?",
+        "2015-05/2016-03",
+        "2015-13-45",
+        "201X",
+        "2015-21",
+        "the militants destroyed the Temple of Tests",
+        "the militants destroyed",
+        "wire-report.txt",
+        "missing.txt",
+        "../../etc/passwd",
+        "https://example.org/x",
+        "javascript:alert(1)",
+        "Q797481",
+        "Q0",
+        "en",
+        "EN",
+        34.5,
+        38.2,
+        91,
+        -181,
+        "Temple-Of-Tests",
+        "",
+        " ",
+        "\t",
+        "a" * 300,
+    ]
+)
 # Mostly meaningful values, so examples get past the types to the checks.
 FIELD_VALUES = st.one_of(MEANINGFUL, MEANINGFUL, MEANINGFUL, SCALARS, documents(max_leaves=6))
 
@@ -204,7 +324,8 @@ def _fixture_records() -> dict:
         records[record_type] = [
             json.loads(json.dumps(record))
             for path in sorted((FIXTURE_DATA / folder).glob("*.yml"))
-            for record in read_yaml_file(str(path), path.name)[0]]
+            for record in read_yaml_file(str(path), path.name)[0]
+        ]
     return records
 
 
@@ -212,13 +333,49 @@ VALID = _fixture_records()
 
 
 # Values aimed at the checks behind the schema: EDTF parsing and quote search.
-EDTF_PIECES = ["2015", "2016", "1999", "0000", "-", "08", "12", "13", "30", "31", "00",
-               "21", "24", "?", "~", "%", "/", "..", "X", "XX", "Y", "E", "S", "T", "Z",
-               "+", "-0", ":", "[", "]", "{", "}", ",", " "]
+EDTF_PIECES = [
+    "2015",
+    "2016",
+    "1999",
+    "0000",
+    "-",
+    "08",
+    "12",
+    "13",
+    "30",
+    "31",
+    "00",
+    "21",
+    "24",
+    "?",
+    "~",
+    "%",
+    "/",
+    "..",
+    "X",
+    "XX",
+    "Y",
+    "E",
+    "S",
+    "T",
+    "Z",
+    "+",
+    "-0",
+    ":",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    " ",
+]
 EDTF_LIKE = st.lists(st.sampled_from(EDTF_PIECES), min_size=1, max_size=8).map("".join)
 ARTICLE = (FIXTURE_DATA / "sources" / "wire-report.txt").read_text(encoding="utf-8")
-PASSAGES = st.builds(lambda start, length: ARTICLE[start:start + length],
-                     st.integers(0, len(ARTICLE)), st.integers(0, 120))
+PASSAGES = st.builds(
+    lambda start, length: ARTICLE[start : start + length],
+    st.integers(0, len(ARTICLE)),
+    st.integers(0, 120),
+)
 FIELD_STRATEGIES = {
     "date": st.one_of(EDTF_LIKE, FIELD_VALUES),
     "published": st.one_of(EDTF_LIKE, FIELD_VALUES),
@@ -253,8 +410,11 @@ def mutated_record(draw, record_type: str) -> Any:
                 key = draw(st.sampled_from(nested[name]))
                 item[key] = value_for(draw, key)
             else:
-                record[name] = draw(st.lists(st.dictionaries(
-                    st.sampled_from(nested[name]), FIELD_VALUES), max_size=2))
+                record[name] = draw(
+                    st.lists(
+                        st.dictionaries(st.sampled_from(nested[name]), FIELD_VALUES), max_size=2
+                    )
+                )
         elif action == "unknown":
             record[draw(st.text(TEXT, max_size=12))] = draw(FIELD_VALUES)
     return record
@@ -272,8 +432,11 @@ def record_files(draw) -> tuple:
         document = draw(mutated_record(record_type))  # a mapping where a list belongs
     else:
         document = draw(st.lists(mutated_record(record_type), min_size=1, max_size=3))
-    names = (["damage_levels.yml", "causes.yml", "event_kinds.yml", "monument_types.yml",
-              "other.yaml"] if record_type == "vocabulary" else ["fuzz.yml", "other.yaml"])
+    names = (
+        ["damage_levels.yml", "causes.yml", "event_kinds.yml", "monument_types.yml", "other.yaml"]
+        if record_type == "vocabulary"
+        else ["fuzz.yml", "other.yaml"]
+    )
     # An existing file's name replaces it: the dataset loses those records.
     existing = sorted(p.name for p in (FIXTURE_DATA / FOLDERS[record_type]).glob("*.yml"))
     return record_type, draw(st.sampled_from(names + existing * 2)), document
@@ -301,9 +464,21 @@ def check_build_error(error: BuildError) -> None:
 @FUZZ_BUILD
 @given(record_files())
 # Found by this test: a field name with a line break made a two-line problem.
-@example(("vocabulary", "damage_levels.yml",
-          [{"id": "destroyed", "label": "Destroyed", "rank": 1, "description": "x",
-            "\n": "testopolis"}]))
+@example(
+    (
+        "vocabulary",
+        "damage_levels.yml",
+        [
+            {
+                "id": "destroyed",
+                "label": "Destroyed",
+                "rank": 1,
+                "description": "x",
+                "\n": "testopolis",
+            }
+        ],
+    )
+)
 @example(("site", "fuzz.yml", [{"id": "x", "name": "X", "country": "Y", "": 1}]))
 def test_record_files_give_only_build_errors(case):
     record_type, name, document = case

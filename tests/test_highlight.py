@@ -1,9 +1,9 @@
 """The source text with its cited passages marked: nesting, overlaps,
 paragraphs and escaping, checked by parsing the HTML that comes out."""
+
 from __future__ import annotations
 
 import re
-from typing import List
 
 import pytest
 
@@ -24,18 +24,21 @@ def passage(cid: str, text: str, quote: str, number: int, occurrence: int = 0) -
     return Passage(cid, start, start + len(quote), number, f"/event/{cid}", f"cited {cid}")
 
 
-TEXT = ("Title <b>&amp;</b>\n\nAlpha beta gamma delta epsilon zeta.\n"
-        "Eta theta iota <script>alert('x')</script> kappa.\n\n\nLambda mu nu xi.")
+TEXT = (
+    "Title <b>&amp;</b>\n\nAlpha beta gamma delta epsilon zeta.\n"
+    "Eta theta iota <script>alert('x')</script> kappa.\n\n\nLambda mu nu xi."
+)
 
 
-def check(text: str, passages: List[Passage]) -> MarkedText:
+def check(text: str, passages: list[Passage]) -> MarkedText:
     html = str(highlight(text, passages))
     parsed = MarkedText.parse(html)
     assert squash("".join(parsed.text)) == squash(text), "text lost or duplicated"
     for p in passages:
         # A passage split by a paragraph break loses the break's white space.
-        assert (re.sub(r"\s", "", "".join(parsed.by_citation[p.citation_id]))
-                == re.sub(r"\s", "", text[p.start:p.end]))
+        assert re.sub(r"\s", "", "".join(parsed.by_citation[p.citation_id])) == re.sub(
+            r"\s", "", text[p.start : p.end]
+        )
         assert parsed.ids.count(f"citation-{p.citation_id}") == 1
     return parsed
 
@@ -72,7 +75,9 @@ def test_overlapping_nested_identical_and_cross_paragraph_passages():
 
 def test_hostile_titles_and_ids_are_escaped_in_attributes():
     text = "one two three"
-    p = Passage('x"><script>1</script>', 0, 3, 1, 'javascript:"><b>', '"><img src=x onerror=alert(1)>')
+    p = Passage(
+        'x"><script>1</script>', 0, 3, 1, 'javascript:"><b>', '"><img src=x onerror=alert(1)>'
+    )
     html = str(highlight(text, [p]))
     assert "<script>" not in html and "<img" not in html and "<b>" not in html
     MarkedText.parse(html)
@@ -86,30 +91,47 @@ def test_passages_outside_the_text_are_left_unmarked(bad):
     assert squash("".join(MarkedText.parse(html).text)) == text
 
 
-@pytest.mark.parametrize("edtf,words", [
-    ("2015-08-30", "30 August 2015"),
-    ("2015-08", "August 2015"),
-    ("2015", "2015"),
-    ("2015-05/2016-03", "May 2015 – March 2016"),
-    ("2016-12-11?", "11 December 2016?"),
-    ("2015-08~", "c. August 2015"),
-    ("2015%", "c. 2015?"),
-    ("2016-12-10?/2016-12-11?", "10 December 2016? – 11 December 2016?"),
-    ("/2016-12", "unknown – December 2016"),
-    ("2015/", "2015 – unknown"),
-    ("../2016", "until 2016"),
-    ("2015-06/..", "from June 2015"),
-    ("2015-21", "Spring 2015"),
-    ("201X", "201X"),
-])
+@pytest.mark.parametrize(
+    "edtf,words",
+    [
+        ("2015-08-30", "30 August 2015"),
+        ("2015-08", "August 2015"),
+        ("2015", "2015"),
+        ("2015-05/2016-03", "May 2015 – March 2016"),
+        ("2016-12-11?", "11 December 2016?"),
+        ("2015-08~", "c. August 2015"),
+        ("2015%", "c. 2015?"),
+        ("2016-12-10?/2016-12-11?", "10 December 2016? – 11 December 2016?"),
+        ("/2016-12", "unknown – December 2016"),
+        ("2015/", "2015 – unknown"),
+        ("../2016", "until 2016"),
+        ("2015-06/..", "from June 2015"),
+        ("2015-21", "Spring 2015"),
+        ("201X", "201X"),
+    ],
+)
 def test_dates_in_words(edtf, words):
     assert edtf_in_words(edtf) == words
 
 
 def test_when_keeps_precision_and_flags():
-    w = when({"date": "2015-05/2016-03", "date_start": "2015-05-01", "date_end": "2016-03-31",
-              "date_precision": "month", "date_interval": 1})
+    w = when(
+        {
+            "date": "2015-05/2016-03",
+            "date_start": "2015-05-01",
+            "date_end": "2016-03-31",
+            "date_precision": "month",
+            "date_interval": 1,
+        }
+    )
     assert w["interval"] and w["precision"] == "month" and w["datetime"] is None
-    w = when({"date": "2016-12-11?", "date_start": "2016-12-11", "date_end": "2016-12-11",
-              "date_precision": "day", "date_uncertain": 1})
+    w = when(
+        {
+            "date": "2016-12-11?",
+            "date_start": "2016-12-11",
+            "date_end": "2016-12-11",
+            "date_precision": "day",
+            "date_uncertain": 1,
+        }
+    )
     assert w["uncertain"] and not w["interval"] and w["datetime"] == "2016-12-11"

@@ -14,12 +14,13 @@ attacker's host, no element or attribute the text would have made if parsed
 as HTML; and on each HTML page that shows records, the payload is visible as
 literal text.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import httpx
 import pytest
@@ -35,16 +36,16 @@ ATTACKER = "attacker.invalid"
 # window.__pwned, open a dialog, or fetch from the attacker's host.
 PARTS = [
     "<script>window.__pwned='script';alert('script')</script>",
-    "\"><img src=x onerror=\"window.__pwned='attr-dq';alert(1)\">",
+    '"><img src=x onerror="window.__pwned=\'attr-dq\';alert(1)">',
     "'><svg onload=window.__pwned='attr-sq'>",
     "</textarea><script>window.__pwned='textarea'</script>",
     "</title><script>window.__pwned='title'</script>",
     "</script><script>window.__pwned='script-close'</script>",
     "</style><style>body{display:none}</style>",
-    "\" style=\"background:url(javascript:window.__pwned='style')\" x=\"",
-    "<a id=\"pwn-link\" href=\"javascript:window.__pwned='js-url'\">javascript:alert(1)</a>",
-    f"<img src=\"https://{ATTACKER}/pixel.png\">",
-    f"<iframe src=\"https://{ATTACKER}/frame\"></iframe>",
+    '" style="background:url(javascript:window.__pwned=\'style\')" x="',
+    '<a id="pwn-link" href="javascript:window.__pwned=\'js-url\'">javascript:alert(1)</a>',
+    f'<img src="https://{ATTACKER}/pixel.png">',
+    f'<iframe src="https://{ATTACKER}/frame"></iframe>',
     "{{ 7*7 }} {% if 1 %}jinja{% endif %} ${7*7}",
     "&lt;b&gt;entity&lt;/b&gt; &amp;lt;",
 ]
@@ -58,80 +59,159 @@ def hostile(label: str) -> str:
     return f"{label} {PAYLOAD}"
 
 
-ARTICLE = "\n\n".join([
-    hostile("Headline"),
-    "Militants blew up the great temple on Sunday, " + hostile("activists said") + ".",
-    "The ministry denied it: " + hostile("nothing happened") + " at the site.",
-    "A second report said two monuments were left in ruins " + hostile("witnesses") + ".",
-])
+ARTICLE = "\n\n".join(
+    [
+        hostile("Headline"),
+        "Militants blew up the great temple on Sunday, " + hostile("activists said") + ".",
+        "The ministry denied it: " + hostile("nothing happened") + " at the site.",
+        "A second report said two monuments were left in ruins " + hostile("witnesses") + ".",
+    ]
+)
 
 
 def quote(start: str) -> str:
     """A passage of the article, from ``start`` to the end of the payload
     that follows it."""
     i = ARTICLE.index(start)
-    return ARTICLE[i:ARTICLE.index(PARTS[-1], i) + len(PARTS[-1])]
+    return ARTICLE[i : ARTICLE.index(PARTS[-1], i) + len(PARTS[-1])]
 
 
-def vocabulary(ids: List[str]) -> List[Dict[str, Any]]:
-    return [{"id": term, "label": hostile(term), "rank": rank, "description": hostile("about")}
-            for rank, term in enumerate(ids, 1)]
+def vocabulary(ids: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"id": term, "label": hostile(term), "rank": rank, "description": hostile("about")}
+        for rank, term in enumerate(ids, 1)
+    ]
 
 
-RECORDS: Dict[str, Dict[str, Any]] = {
+RECORDS: dict[str, dict[str, Any]] = {
     "vocabularies/damage_levels.yml": vocabulary(["destroyed", "severely-damaged"]),
     "vocabularies/causes.yml": vocabulary(["explosion-heavy-weaponry"]),
     "vocabularies/event_kinds.yml": vocabulary(["damage", "control"]),
     "vocabularies/monument_types.yml": vocabulary(["temple", "tomb"]),
     "sites/sites.yml": [
-        {"id": "hostile-site", "name": hostile("Site"), "country": hostile("Country"),
-         "alternative_names": [hostile("Alias")], "latitude": 34.55, "longitude": 38.27,
-         "wikidata": "Q5747", "description": hostile("Site description")},
-        {"id": "far-site", "name": hostile("Far site"), "country": "Iraq",
-         "latitude": 36.1, "longitude": 43.3},
+        {
+            "id": "hostile-site",
+            "name": hostile("Site"),
+            "country": hostile("Country"),
+            "alternative_names": [hostile("Alias")],
+            "latitude": 34.55,
+            "longitude": 38.27,
+            "wikidata": "Q5747",
+            "description": hostile("Site description"),
+        },
+        {
+            "id": "far-site",
+            "name": hostile("Far site"),
+            "country": "Iraq",
+            "latitude": 36.1,
+            "longitude": 43.3,
+        },
     ],
     "monuments/monuments.yml": [
-        {"id": "great-temple", "site_id": "hostile-site", "name": hostile("Temple"),
-         "alternative_names": [hostile("Temple alias")], "type": "temple",
-         "period": hostile("Period"), "latitude": 34.547, "longitude": 38.274,
-         "wikidata": "Q797481", "description": hostile("Monument description")},
-        {"id": "far-tomb", "site_id": "far-site", "name": hostile("Tomb"), "type": "tomb",
-         "latitude": 36.2, "longitude": 43.2, "description": hostile("Tomb description")},
+        {
+            "id": "great-temple",
+            "site_id": "hostile-site",
+            "name": hostile("Temple"),
+            "alternative_names": [hostile("Temple alias")],
+            "type": "temple",
+            "period": hostile("Period"),
+            "latitude": 34.547,
+            "longitude": 38.274,
+            "wikidata": "Q797481",
+            "description": hostile("Monument description"),
+        },
+        {
+            "id": "far-tomb",
+            "site_id": "far-site",
+            "name": hostile("Tomb"),
+            "type": "tomb",
+            "latitude": 36.2,
+            "longitude": 43.2,
+            "description": hostile("Tomb description"),
+        },
     ],
     "sources/report.yml": [
-        {"id": "hostile-report", "title": hostile("Title"), "publisher": hostile("Publisher"),
-         "credit": hostile("Credit"), "published": "2016-12-11?",
-         "published_note": hostile("Published note"), "url": HOSTILE_URL, "language": "en",
-         "text_file": "report.txt"},
-        {"id": "url-only", "title": hostile("URL-only title"), "publisher": hostile("Outlet"),
-         "published": "2015-08", "url": f"https://{ATTACKER}/report?q=<script>", "language": "en"},
+        {
+            "id": "hostile-report",
+            "title": hostile("Title"),
+            "publisher": hostile("Publisher"),
+            "credit": hostile("Credit"),
+            "published": "2016-12-11?",
+            "published_note": hostile("Published note"),
+            "url": HOSTILE_URL,
+            "language": "en",
+            "text_file": "report.txt",
+        },
+        {
+            "id": "url-only",
+            "title": hostile("URL-only title"),
+            "publisher": hostile("Outlet"),
+            "published": "2015-08",
+            "url": f"https://{ATTACKER}/report?q=<script>",
+            "language": "en",
+        },
     ],
     "events/events.yml": [
-        {"id": "temple-blown-up", "kind": "damage", "title": hostile("Event title"),
-         "date": "2015-08", "date_note": hostile("Date note"), "site_id": "hostile-site",
-         "summary": hostile("Summary"),
-         "monuments": [{"monument_id": "great-temple", "damage_level": "destroyed",
-                        "cause": "explosion-heavy-weaponry"}],
-         "citations": [
-             {"source_id": "hostile-report",
-              "quote": quote("Militants blew up"),
-              "claimant": hostile("Claimant"), "stance": "supports",
-              "identification": "explicit", "note": hostile("Citation note")},
-             {"source_id": "hostile-report", "quote": quote("The ministry"),
-              "claimant": hostile("Disputer"), "stance": "disputes",
-              "identification": "explicit"},
-             {"source_id": "url-only", "quote": hostile("Unverified quote"),
-              "claimant": hostile("Outlet claimant"), "stance": "supports",
-              "identification": "inferred", "note": hostile("Inference note")},
-         ]},
-        {"id": "tomb-damaged", "kind": "damage", "title": hostile("Second event"),
-         "date": "2015-05/2016-03", "site_id": "far-site", "summary": hostile("Second summary"),
-         "monuments": [{"monument_id": "far-tomb", "damage_level": "severely-damaged"}],
-         "citations": [
-             {"source_id": "hostile-report", "quote": quote("A second report"),
-              "claimant": hostile("Witness"), "stance": "supports",
-              "identification": "inferred", "note": hostile("Why inferred")},
-         ]},
+        {
+            "id": "temple-blown-up",
+            "kind": "damage",
+            "title": hostile("Event title"),
+            "date": "2015-08",
+            "date_note": hostile("Date note"),
+            "site_id": "hostile-site",
+            "summary": hostile("Summary"),
+            "monuments": [
+                {
+                    "monument_id": "great-temple",
+                    "damage_level": "destroyed",
+                    "cause": "explosion-heavy-weaponry",
+                }
+            ],
+            "citations": [
+                {
+                    "source_id": "hostile-report",
+                    "quote": quote("Militants blew up"),
+                    "claimant": hostile("Claimant"),
+                    "stance": "supports",
+                    "identification": "explicit",
+                    "note": hostile("Citation note"),
+                },
+                {
+                    "source_id": "hostile-report",
+                    "quote": quote("The ministry"),
+                    "claimant": hostile("Disputer"),
+                    "stance": "disputes",
+                    "identification": "explicit",
+                },
+                {
+                    "source_id": "url-only",
+                    "quote": hostile("Unverified quote"),
+                    "claimant": hostile("Outlet claimant"),
+                    "stance": "supports",
+                    "identification": "inferred",
+                    "note": hostile("Inference note"),
+                },
+            ],
+        },
+        {
+            "id": "tomb-damaged",
+            "kind": "damage",
+            "title": hostile("Second event"),
+            "date": "2015-05/2016-03",
+            "site_id": "far-site",
+            "summary": hostile("Second summary"),
+            "monuments": [{"monument_id": "far-tomb", "damage_level": "severely-damaged"}],
+            "citations": [
+                {
+                    "source_id": "hostile-report",
+                    "quote": quote("A second report"),
+                    "claimant": hostile("Witness"),
+                    "stance": "supports",
+                    "identification": "inferred",
+                    "note": hostile("Why inferred"),
+                },
+            ],
+        },
     ],
 }
 
@@ -143,8 +223,9 @@ def hostile_site(tmp_path_factory):
     for relative, records in RECORDS.items():
         path = data / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False),
-                        encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     (data / "sources" / "report.txt").write_text(ARTICLE, encoding="utf-8")
     db = root / "heritage.db"
     summary = build(data, db)
@@ -155,12 +236,17 @@ def hostile_site(tmp_path_factory):
     process.wait(10)
 
 
-def all_pages(db: Path) -> List[str]:
+def all_pages(db: Path) -> list[str]:
     pairs = plugin_pages(db) + datasette_pages(db)
     paths = [p for pair in pairs for p in pair]
-    paths += ["/heritage/sources?_search=script", "/heritage/monuments?_search=Temple",
-              "/heritage/monuments.geojson", "/heritage/sources.csljson",
-              "/heritage/events?_facet=kind&_facet_year=date", "/heritage/citation_details"]
+    paths += [
+        "/heritage/sources?_search=script",
+        "/heritage/monuments?_search=Temple",
+        "/heritage/monuments.geojson",
+        "/heritage/sources.csljson",
+        "/heritage/events?_facet=kind&_facet_year=date",
+        "/heritage/citation_details",
+    ]
     return paths
 
 
@@ -215,11 +301,13 @@ def test_no_hostile_text_runs_and_it_shows_as_text(browser, hostile_site):
     url, db = hostile_site
     context = browser.new_context()
     page = context.new_page()
-    dialogs: List[str] = []
-    attacker_requests: List[str] = []
+    dialogs: list[str] = []
+    attacker_requests: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    context.route(re.compile(f"https?://{re.escape(ATTACKER)}/.*"),
-                  lambda route: (attacker_requests.append(route.request.url), route.abort()))
+    context.route(
+        re.compile(f"https?://{re.escape(ATTACKER)}/.*"),
+        lambda route: (attacker_requests.append(route.request.url), route.abort()),
+    )
     checked_visible = 0
     for path in all_pages(db):
         is_json = any(ext in path for ext in (".json", ".geojson", ".csljson"))

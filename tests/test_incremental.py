@@ -1,6 +1,7 @@
 """Incremental builds: after an edit, a build into the existing database reads
 only what changed, and gives exactly what a cold build gives (or the same
 problems), leaving the previous database byte-identical when it fails."""
+
 import shutil
 import sqlite3
 from pathlib import Path
@@ -9,10 +10,10 @@ import pytest
 
 from datasette_heritage.build import incremental
 from datasette_heritage.build.pipeline import build
-from datasette_heritage.build.writer import FTS, TABLES, VIEWS
 from datasette_heritage.build.problems import BuildError
-from datasette_heritage.synth import record_yaml, synthesize
 from datasette_heritage.build.safe_yaml import read_yaml_file
+from datasette_heritage.build.writer import FTS, TABLES, VIEWS
+from datasette_heritage.synth import record_yaml, synthesize
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +48,17 @@ def dump(db_path):
     for name in list(TABLES) + list(VIEWS):
         rows = conn.execute(f"SELECT * FROM [{name}]").fetchall()
         out[name] = sorted(rows, key=repr)
-    for table, columns in FTS.items():
+    for table, _columns in FTS.items():
         conn.execute(f"INSERT INTO [{table}_fts]([{table}_fts]) VALUES('integrity-check')")
         for term in ("temple", "militants", "tomb", "said", "control"):
-            out[f"{table} search {term}"] = sorted(row[0] for row in conn.execute(
-                f"SELECT t.id FROM [{table}_fts] f JOIN [{table}] t ON t.rowid = f.rowid "
-                f"WHERE [{table}_fts] MATCH ?", (term,)))
+            out[f"{table} search {term}"] = sorted(
+                row[0]
+                for row in conn.execute(
+                    f"SELECT t.id FROM [{table}_fts] f JOIN [{table}] t ON t.rowid = f.rowid "
+                    f"WHERE [{table}_fts] MATCH ?",
+                    (term,),
+                )
+            )
     conn.close()
     return out
 
@@ -96,12 +102,16 @@ def test_edits_give_what_a_cold_build_gives(data, built, tmp_path, in_place):
     rewrite(events_file, edit_events)
     # A source's text gains a paragraph: every offset of its citations moves.
     text_file = first(data / "sources", "*.txt")
-    text_file.write_text("An editor's note first.\n\n" + text_file.read_text(encoding="utf-8"),
-                         encoding="utf-8")
-    rewrite(first(data / "monuments"),
-            lambda monuments: monuments[0].update(name="Temple of Renamed Things"))
-    new_monument = dict(read_yaml_file(str(first(data / "monuments")),
-                                       "x")[0][1], id="a-new-monument")
+    text_file.write_text(
+        "An editor's note first.\n\n" + text_file.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    rewrite(
+        first(data / "monuments"),
+        lambda monuments: monuments[0].update(name="Temple of Renamed Things"),
+    )
+    new_monument = dict(
+        read_yaml_file(str(first(data / "monuments")), "x")[0][1], id="a-new-monument"
+    )
     (data / "monuments" / "zz-new.yml").write_text(record_yaml(new_monument), encoding="utf-8")
 
     summary = build(data, built, incremental=True, in_place=in_place)
@@ -159,8 +169,9 @@ def test_duplicate_id_in_a_file_that_loads_earlier(data, built, tmp_path):
 
 def test_a_vocabulary_change_means_a_cold_build(data, built, tmp_path):
     path = data / "vocabularies" / "causes.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("After EAMENA.", "EAMENA."),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("After EAMENA.", "EAMENA."), encoding="utf-8"
+    )
     assert build(data, built, incremental=True).files_reread is None
     assert_same_as_cold(data, built, tmp_path)
 
@@ -172,8 +183,7 @@ def test_another_data_folder_means_a_cold_build(data, built, tmp_path):
 
 
 @pytest.mark.parametrize("in_place", [False, True])
-def test_a_failure_while_writing_leaves_the_previous_database(data, built, monkeypatch,
-                                                              in_place):
+def test_a_failure_while_writing_leaves_the_previous_database(data, built, monkeypatch, in_place):
     rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
     before = built.read_bytes()
 

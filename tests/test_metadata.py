@@ -1,43 +1,47 @@
 """metadata.yml: every table, view and column of a freshly built database is
 described; the site's title, licence and source; default facets, sorts,
 labels, search, the cluster map; and the saved queries answer what they say."""
+
 from __future__ import annotations
 
 import html
 from collections import Counter
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 import sqlite_utils
 import yaml
 
 from datasette_heritage.build.writer import FTS, TABLES, VIEWS
-from tests.datasette_client import (  # noqa: F401 (fixtures)
-    METADATA, fixture_site, real_site)
+
+from .datasette_client import METADATA
 
 
 @pytest.fixture(scope="module")
-def metadata() -> Dict[str, Any]:
+def metadata() -> dict[str, Any]:
     return yaml.safe_load(METADATA.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def described(metadata) -> Dict[str, Any]:
+def described(metadata) -> dict[str, Any]:
     return metadata["databases"]["heritage"]["tables"]
 
 
-async def rows_of(ds, path: str) -> List[Dict[str, Any]]:
+async def rows_of(ds, path: str) -> list[dict[str, Any]]:
     base, _, query = path.partition("?")
     response = await ds.client.get(f"{base}.json?{query}&_shape=array&_size=max")
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def public_tables(db: sqlite_utils.Database) -> List[str]:
+def public_tables(db: sqlite_utils.Database) -> list[str]:
     """Tables and views people see: not FTS internals, not SQLite's statistics."""
     fts = {name for table in FTS for name in db.table_names() if name.startswith(table + "_fts")}
-    return [t for t in db.table_names() + db.view_names()
-            if t not in fts and not t.startswith("sqlite_")]
+    return [
+        t
+        for t in db.table_names() + db.view_names()
+        if t not in fts and not t.startswith("sqlite_")
+    ]
 
 
 def test_every_table_view_and_column_is_described(fixture_db, described):
@@ -54,15 +58,23 @@ def test_every_table_view_and_column_is_described(fixture_db, described):
         descriptions = entry.get("columns") or {}
         missing += [f"{table}.{c}" for c in columns if not descriptions.get(c)]
         # No description of a column that does not exist (renamed or dropped).
-        missing += [f"{table}.{c} is described but does not exist"
-                    for c in descriptions if c not in columns]
+        missing += [
+            f"{table}.{c} is described but does not exist" for c in descriptions if c not in columns
+        ]
     assert not missing, "metadata.yml lacks: " + ", ".join(missing)
     assert not set(described) - set(tables), "metadata.yml describes tables the build lacks"
 
 
 def test_site_title_licence_and_source(metadata):
-    for key in ("title", "description_html", "license", "license_url", "source", "about",
-                "about_url"):
+    for key in (
+        "title",
+        "description_html",
+        "license",
+        "license_url",
+        "source",
+        "about",
+        "about_url",
+    ):
         assert metadata.get(key), key
     assert "CC BY 4.0" in metadata["license"]
     assert "publishers" in metadata["license"]
@@ -81,15 +93,21 @@ async def test_the_pages_show_title_licence_and_descriptions(fixture_site, descr
 async def test_default_facets_and_sort(fixture_site):
     data = (await fixture_site.client.get("/fixture/events.json?_shape=objects")).json()
     facets = {(f["name"], f["type"]) for f in data["facet_results"].values()}
-    assert {("kind", "column"), ("site_id", "column"), ("date_precision", "column"),
-            ("contested", "column"), ("date", "year"), ("id", "corroboration")} <= facets
+    assert {
+        ("kind", "column"),
+        ("site_id", "column"),
+        ("date_precision", "column"),
+        ("contested", "column"),
+        ("date", "year"),
+        ("id", "corroboration"),
+    } <= facets
     starts = [r["date_start"] for r in data["rows"]]
     assert starts == sorted(starts, reverse=True)
-    for table, expected in (("event_monuments", {("damage_level", "severity"),
-                                                 ("cause", "column")}),
-                            ("monuments", {("type", "column"), ("condition", "severity")}),
-                            ("citations", {("claimant", "column"), ("stance", "column"),
-                                           ("identification", "column")})):
+    for table, expected in (
+        ("event_monuments", {("damage_level", "severity"), ("cause", "column")}),
+        ("monuments", {("type", "column"), ("condition", "severity")}),
+        ("citations", {("claimant", "column"), ("stance", "column"), ("identification", "column")}),
+    ):
         data = (await fixture_site.client.get(f"/fixture/{table}.json")).json()
         assert expected <= {(f["name"], f["type"]) for f in data["facet_results"].values()}
 
@@ -125,6 +143,7 @@ async def test_monuments_table_has_the_cluster_map(fixture_site):
 
 # Saved queries: each answers its question, checked against the tables.
 
+
 async def check_saved_queries(ds, db: str) -> None:
     monuments = await rows_of(ds, f"/{db}/monuments")
     events = await rows_of(ds, f"/{db}/events")
@@ -132,27 +151,35 @@ async def check_saved_queries(ds, db: str) -> None:
     damage = await rows_of(ds, f"/{db}/event_monuments")
 
     destroyed = await rows_of(ds, f"/{db}/destroyed_monuments")
-    assert {r["monument_id"] for r in destroyed} == \
-        {m["id"] for m in monuments if m["condition"] == "destroyed"}
+    assert {r["monument_id"] for r in destroyed} == {
+        m["id"] for m in monuments if m["condition"] == "destroyed"
+    }
     assert len(destroyed) == sum(d["damage_level"] == "destroyed" for d in damage)
 
     contested = await rows_of(ds, f"/{db}/contested_events")
-    assert sorted(r["event_id"] for r in contested) == \
-        sorted(e["id"] for e in events if e["contested"])
+    assert sorted(r["event_id"] for r in contested) == sorted(
+        e["id"] for e in events if e["contested"]
+    )
     assert all(r["disputed_by"] for r in contested)
 
     per_year = await rows_of(ds, f"/{db}/events_per_year")
-    expected = Counter(y for e in events if e["date_start"] and e["date_end"]
-                       for y in range(int(e["date_start"][:4]), int(e["date_end"][:4]) + 1))
+    expected = Counter(
+        y
+        for e in events
+        if e["date_start"] and e["date_end"]
+        for y in range(int(e["date_start"][:4]), int(e["date_end"][:4]) + 1)
+    )
     assert {r["year"]: r["events"] for r in per_year if r["events"]} == dict(expected)
 
     by_claimant = await rows_of(ds, f"/{db}/citations_by_claimant")
-    assert {r["claimant"]: r["citations"] for r in by_claimant} == \
-        dict(Counter(c["claimant"] for c in citations))
+    assert {r["claimant"]: r["citations"] for r in by_claimant} == dict(
+        Counter(c["claimant"] for c in citations)
+    )
 
     inferred = await rows_of(ds, f"/{db}/inferred_identifications")
-    assert sorted(r["citation_id"] for r in inferred) == \
-        sorted(c["id"] for c in citations if c["identification"] == "inferred")
+    assert sorted(r["citation_id"] for r in inferred) == sorted(
+        c["id"] for c in citations if c["identification"] == "inferred"
+    )
     assert all(r["note"] for r in inferred)
 
     outlets = await rows_of(ds, f"/{db}/outlet_reports")
@@ -162,9 +189,14 @@ async def check_saved_queries(ds, db: str) -> None:
 
 
 async def test_saved_queries_on_the_fixture(fixture_site, metadata):
-    assert {"destroyed_monuments", "contested_events", "outlet_reports", "events_per_year",
-            "citations_by_claimant", "inferred_identifications"} <= \
-        set(metadata["databases"]["heritage"]["queries"])
+    assert {
+        "destroyed_monuments",
+        "contested_events",
+        "outlet_reports",
+        "events_per_year",
+        "citations_by_claimant",
+        "inferred_identifications",
+    } <= set(metadata["databases"]["heritage"]["queries"])
     await check_saved_queries(fixture_site, "fixture")
 
 

@@ -3,6 +3,7 @@ databases: the fixture dataset, the real dataset under data/, and a dataset
 of hostile text. Expected values are read from the database with sqlite3,
 never written down here.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,15 +11,14 @@ import re
 import shutil
 import sqlite3
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 from datasette.app import Datasette
 
-from datasette_heritage.site import queries
-from datasette_heritage.site import urls
 from datasette_heritage.build.pipeline import build
 from datasette_heritage.build.quotes import normalise
+from datasette_heritage.site import queries, urls
 
 from .marked_text import MarkedText
 
@@ -26,13 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"
 
 
-async def started(*paths: Path, metadata: Dict[str, Any] = None) -> Datasette:
+async def started(*paths: Path, metadata: dict[str, Any] | None = None) -> Datasette:
     ds = Datasette(immutables=[str(p) for p in paths], metadata=metadata)
     await ds.invoke_startup()
     return ds
 
 
-def sql(db_path: Path, query: str, params=()) -> List[sqlite3.Row]:
+def sql(db_path: Path, query: str, params=()) -> list[sqlite3.Row]:
     conn = sqlite3.connect(str(db_path))
     conn.row_factory = sqlite3.Row
     try:
@@ -51,7 +51,7 @@ async def ds(db_path) -> Datasette:
     return await started(db_path)
 
 
-async def get_json(ds: Datasette, path: str, status: int = 200) -> Dict[str, Any]:
+async def get_json(ds: Datasette, path: str, status: int = 200) -> dict[str, Any]:
     response = await ds.client.get(path, follow_redirects=True)
     assert response.status_code == status, (path, response.text[:500])
     assert response.headers["content-type"].startswith("application/json")
@@ -65,7 +65,7 @@ async def get_html(ds: Datasette, path: str, status: int = 200) -> str:
     return response.text
 
 
-def all_pages(db_path: Path) -> List[str]:
+def all_pages(db_path: Path) -> list[str]:
     pages = ["/-/heritage", "/-/heritage/timeline"]
     pages += [f"/-/heritage/monuments/{r[0]}" for r in sql(db_path, "SELECT id FROM monuments")]
     pages += [f"/-/heritage/events/{r[0]}" for r in sql(db_path, "SELECT id FROM events")]
@@ -75,13 +75,16 @@ def all_pages(db_path: Path) -> List[str]:
 
 # -- every page -----------------------------------------------------------
 
+
 async def test_every_page_is_a_datasette_page_with_a_json_twin(ds, db_path):
     for page in all_pages(db_path):
         html = await get_html(ds, page)
         # Datasette's base template: its stylesheet, crumbs and footer.
         assert "/-/static/app.css" in html and 'class="crumbs"' in html
         assert '<footer class="ft">' in html
-        assert f'<link rel="alternate" type="application/json+datasette" href="{page}.json">' in html
+        assert (
+            f'<link rel="alternate" type="application/json+datasette" href="{page}.json">' in html
+        )
         assert f'<a href="{page}.json">JSON</a>' in html
         assert "/-/static-plugins/datasette-heritage/heritage.css" in html
         data = await get_json(ds, page + ".json")
@@ -89,20 +92,26 @@ async def test_every_page_is_a_datasette_page_with_a_json_twin(ds, db_path):
         # Only local scripts and stylesheets; no inline script of ours.
         for src in re.findall(r'<(?:script[^>]*src|link[^>]*href)="([^"]+)"', html):
             assert src.startswith("/"), src
-        body = html.split("<section class=\"content\">", 1)[1].split("</section>", 1)[0]
+        body = html.split('<section class="content">', 1)[1].split("</section>", 1)[0]
         assert "<script" not in body and "style=" not in body
 
 
 async def test_overview_counts_map_and_latest_events(ds, db_path):
     data = await get_json(ds, "/-/heritage.json")
-    expected = sql(db_path, """SELECT
+    expected = sql(
+        db_path,
+        """SELECT
         (SELECT count(*) FROM sites), (SELECT count(*) FROM monuments),
         (SELECT count(*) FROM events), (SELECT count(*) FROM sources),
-        (SELECT count(*) FROM citations), (SELECT count(*) FROM events WHERE contested)""")[0]
+        (SELECT count(*) FROM citations), (SELECT count(*) FROM events WHERE contested)""",
+    )[0]
     assert list(data["counts"].values()) == list(expected)
-    located = sql(db_path, """SELECT m.id, d.rank FROM monuments m
+    located = sql(
+        db_path,
+        """SELECT m.id, d.rank FROM monuments m
         LEFT JOIN damage_levels d ON d.id = m.condition
-        WHERE latitude IS NOT NULL AND longitude IS NOT NULL""")
+        WHERE latitude IS NOT NULL AND longitude IS NOT NULL""",
+    )
     assert {m["id"] for m in data["monuments"]} == {r["id"] for r in located}
     ranks = [m["condition_rank"] for m in data["monuments"]]
     assert ranks == sorted(ranks, key=lambda r: (r is None, r or 0)), "worst condition first"
@@ -125,15 +134,25 @@ async def test_monument_page_timeline_in_date_order_with_claims(ds, db_path):
     for (monument_id,) in sql(db_path, "SELECT id FROM monuments"):
         data = await get_json(ds, f"/-/heritage/monuments/{monument_id}.json")
         assert data["monument"]["id"] == monument_id
-        expected = [r["id"] for r in sql(db_path, """SELECT e.id FROM event_monuments em
+        expected = [
+            r["id"]
+            for r in sql(
+                db_path,
+                """SELECT e.id FROM event_monuments em
             JOIN events e ON e.id = em.event_id WHERE em.monument_id = ?
-            ORDER BY e.date_start, e.date_end, e.id""", (monument_id,))]
+            ORDER BY e.date_start, e.date_end, e.id""",
+                (monument_id,),
+            )
+        ]
         assert [e["id"] for e in data["events"]] == expected
         html = await get_html(ds, f"/-/heritage/monuments/{monument_id}")
         assert f'href="/{db_path.stem}/monuments/{monument_id}"' in html
         for event in data["events"]:
-            claims = sql(db_path, "SELECT id, source_id, stance FROM citations WHERE event_id = ?",
-                         (event["id"],))
+            claims = sql(
+                db_path,
+                "SELECT id, source_id, stance FROM citations WHERE event_id = ?",
+                (event["id"],),
+            )
             assert {c["id"] for c in event["citations"]} == {c["id"] for c in claims}
             for c in event["citations"]:
                 link = urls.citation_url(ds, c["source_id"], c["id"])
@@ -145,17 +164,24 @@ async def test_monument_page_timeline_in_date_order_with_claims(ds, db_path):
 async def test_event_page_says_who_supports_and_who_disputes(ds, db_path):
     for event in sql(db_path, "SELECT id, contested FROM events"):
         data = await get_json(ds, f"/-/heritage/events/{event['id']}.json")
-        stances = {r["id"]: r["stance"] for r in sql(
-            db_path, "SELECT id, stance FROM citations WHERE event_id = ?", (event["id"],))}
+        stances = {
+            r["id"]: r["stance"]
+            for r in sql(
+                db_path, "SELECT id, stance FROM citations WHERE event_id = ?", (event["id"],)
+            )
+        }
         assert {c["id"] for c in data["supporting"]} == {
-            i for i, s in stances.items() if s == "supports"}
+            i for i, s in stances.items() if s == "supports"
+        }
         assert {c["id"] for c in data["disputing"]} == {
-            i for i, s in stances.items() if s == "disputes"}
+            i for i, s in stances.items() if s == "disputes"
+        }
         assert data["event"]["contested"] == bool(event["contested"])
         html = await get_html(ds, f"/-/heritage/events/{event['id']}")
         assert ('heritage-contested"' in html) == bool(event["contested"])
-        affected = sql(db_path, "SELECT monument_id FROM event_monuments WHERE event_id = ?",
-                       (event["id"],))
+        affected = sql(
+            db_path, "SELECT monument_id FROM event_monuments WHERE event_id = ?", (event["id"],)
+        )
         for row in affected:
             assert f'href="/-/heritage/monuments/{row[0]}"' in html
         assert data["event"]["when"]["display"] in html.replace("&#39;", "'")
@@ -175,14 +201,19 @@ async def test_source_page_marks_every_cited_passage(ds, db_path):
         assert re.sub(r"\s", "", "".join(marked.text)) == re.sub(r"\s", "", source["text"])
         paragraphs = [p for p in re.split(r"\n\s*\n", source["text"].strip()) if p.strip()]
         assert marked.paragraphs == len(paragraphs)
-        citations = sql(db_path, """SELECT id, quote, quote_start, quote_end, event_id
-            FROM citations WHERE source_id = ?""", (source["id"],))
+        citations = sql(
+            db_path,
+            """SELECT id, quote, quote_start, quote_end, event_id
+            FROM citations WHERE source_id = ?""",
+            (source["id"],),
+        )
         for c in citations:
             passage = "".join(marked.by_citation[c["id"]])
-            stored = source["text"][c["quote_start"]:c["quote_end"]]
+            stored = source["text"][c["quote_start"] : c["quote_end"]]
             assert re.sub(r"\s", "", passage) == re.sub(r"\s", "", stored)
-            assert normalise(passage) == normalise(c["quote"]) or \
-                re.sub(r"\s", "", normalise(passage)) == re.sub(r"\s", "", normalise(c["quote"]))
+            assert normalise(passage) == normalise(c["quote"]) or re.sub(
+                r"\s", "", normalise(passage)
+            ) == re.sub(r"\s", "", normalise(c["quote"]))
             assert marked.ids.count(urls.citation_anchor(c["id"])) == 1
             assert f'href="/-/heritage/events/{c["event_id"]}"' in html
 
@@ -211,8 +242,14 @@ async def test_timeline_in_date_order_and_filters(ds, db_path):
         for kind in kinds + [""]:
             filtered = await get_json(ds, f"/-/heritage/timeline.json?site={site}&kind={kind}")
             query = "SELECT id FROM events WHERE site_id = ?" + (" AND kind = ?" if kind else "")
-            expected = [r[0] for r in sql(db_path, query + " ORDER BY date_start, rowid",
-                                          (site, kind) if kind else (site,))]
+            expected = [
+                r[0]
+                for r in sql(
+                    db_path,
+                    query + " ORDER BY date_start, rowid",
+                    (site, kind) if kind else (site,),
+                )
+            ]
             assert [e["id"] for e in filtered["events"]] == expected
     html = await get_html(ds, f"/-/heritage/timeline?site={sites[0]}&kind={kinds[0]}")
     assert f'<option value="{sites[0]}" selected>' in html
@@ -228,7 +265,9 @@ async def test_timeline_pages_cover_every_event_once(ds, db_path):
         if not page["next"]:
             break
         after = queries.parse_next(page["next"])
-    assert seen == [r["id"] for r in sql(db_path, "SELECT id FROM events ORDER BY date_start, rowid")]
+    assert seen == [
+        r["id"] for r in sql(db_path, "SELECT id FROM events ORDER BY date_start, rowid")
+    ]
 
 
 def test_imprecise_dates_are_shown_as_such(real_db):
@@ -274,6 +313,7 @@ async def test_overview_of_a_mutable_database_follows_its_changes(fixture_db, tm
 
 # -- which database -------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def plain_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("plain") / "aaa_plain.db"
@@ -287,7 +327,7 @@ def plain_db(tmp_path_factory) -> Path:
 
 async def test_default_database_is_the_first_with_the_heritage_schema(plain_db, fixture_db):
     ds = await started(plain_db, fixture_db)
-    assert [name for name in ds.databases if name != "_internal"][0] == "aaa_plain"
+    assert next(name for name in ds.databases if name != "_internal") == "aaa_plain"
     assert (await get_json(ds, "/-/heritage.json"))["database"] == "fixture"
     # Datasette's pages of the other database get no heritage links.
     assert "/-/heritage" not in await get_html(ds, "/aaa_plain/monuments")
@@ -299,12 +339,16 @@ async def test_plugin_configuration_names_the_database(fixture_db, real_db, plai
     ds = await started(fixture_db, real_db, metadata=config)
     assert (await get_json(ds, "/-/heritage.json"))["database"] == "heritage"
     assert (await get_json(ds, "/-/heritage/timeline.json"))["database"] == "heritage"
-    missing = await started(fixture_db, metadata={
-        "plugins": {"datasette-heritage": {"database": "nope"}}})
+    missing = await started(
+        fixture_db, metadata={"plugins": {"datasette-heritage": {"database": "nope"}}}
+    )
     error = await get_json(missing, "/-/heritage.json", status=404)
     assert "'nope'" in error["error"] and "not served" in error["error"]
-    wrong = await started(plain_db, fixture_db, metadata={
-        "plugins": {"datasette-heritage": {"database": "aaa_plain"}}})
+    wrong = await started(
+        plain_db,
+        fixture_db,
+        metadata={"plugins": {"datasette-heritage": {"database": "aaa_plain"}}},
+    )
     error = await get_json(wrong, "/-/heritage.json", status=404)
     assert "lacks the heritage tables" in error["error"]
 
@@ -318,6 +362,7 @@ async def test_no_heritage_database_is_a_clear_404(plain_db):
 
 # -- links both ways ------------------------------------------------------
 
+
 async def test_datasette_table_and_row_pages_link_to_the_heritage_pages(ds, db_path):
     name = db_path.stem
     html = await get_html(ds, f"/{name}/monuments")
@@ -326,14 +371,24 @@ async def test_datasette_table_and_row_pages_link_to_the_heritage_pages(ds, db_p
     html = await get_html(ds, f"/{name}/events?site_id={site}")
     assert f'href="/-/heritage/timeline?site={site}">Timeline of these events' in html
     rows = {
-        "monuments": [(r[0], f"/-/heritage/monuments/{r[0]}")
-                      for r in sql(db_path, "SELECT id FROM monuments")],
-        "events": [(r[0], f"/-/heritage/events/{r[0]}") for r in sql(db_path, "SELECT id FROM events")],
-        "sources": [(r[0], f"/-/heritage/sources/{r[0]}")
-                    for r in sql(db_path, "SELECT id FROM sources")],
-        "citations": [(r[0], f"/-/heritage/sources/{r[1]}#citation-{r[0]}")
-                      for r in sql(db_path, "SELECT id, source_id FROM citations LIMIT 5")],
-        "sites": [(r[0], f"/-/heritage/timeline?site={r[0]}") for r in sql(db_path, "SELECT id FROM sites")],
+        "monuments": [
+            (r[0], f"/-/heritage/monuments/{r[0]}")
+            for r in sql(db_path, "SELECT id FROM monuments")
+        ],
+        "events": [
+            (r[0], f"/-/heritage/events/{r[0]}") for r in sql(db_path, "SELECT id FROM events")
+        ],
+        "sources": [
+            (r[0], f"/-/heritage/sources/{r[0]}") for r in sql(db_path, "SELECT id FROM sources")
+        ],
+        "citations": [
+            (r[0], f"/-/heritage/sources/{r[1]}#citation-{r[0]}")
+            for r in sql(db_path, "SELECT id, source_id FROM citations LIMIT 5")
+        ],
+        "sites": [
+            (r[0], f"/-/heritage/timeline?site={r[0]}")
+            for r in sql(db_path, "SELECT id FROM sites")
+        ],
     }
     for table, links in rows.items():
         for row_id, href in links:
@@ -349,8 +404,11 @@ async def test_heritage_pages_link_to_datasette_rows_that_exist(ds, db_path):
     source = sql(db_path, "SELECT id FROM sources LIMIT 1")[0][0]
     row_urls = []
     data = await get_json(ds, f"/-/heritage/monuments/{monument}.json")
-    row_urls += [data["monument"]["row_url"], data["monument"]["site_row_url"],
-                 data["monument"]["events_table_url"]]
+    row_urls += [
+        data["monument"]["row_url"],
+        data["monument"]["site_row_url"],
+        data["monument"]["events_table_url"],
+    ]
     row_urls += [c["row_url"] for e in data["events"] for c in e["citations"]]
     data = await get_json(ds, f"/-/heritage/events/{event}.json")
     row_urls += [data["event"]["row_url"], data["event"]["citations_table_url"]]
@@ -379,7 +437,8 @@ def write_hostile_data(target: Path) -> Path:
     shutil.copytree(FIXTURE_DATA, target)
     (target / "sources" / "hostile.txt").write_text(HOSTILE_ARTICLE, encoding="utf-8")
     js = json.dumps
-    (target / "sources" / "hostile.yml").write_text(f"""
+    (target / "sources" / "hostile.yml").write_text(
+        f"""
 - id: hostile
   title: {js("Title " + HOSTILE)}
   publisher: {js("Pub <b>bold</b>")}
@@ -389,8 +448,11 @@ def write_hostile_data(target: Path) -> Path:
   url: {js('https://example.org/a"><script>alert(2)</script>')}
   language: en
   text_file: hostile.txt
-""", encoding="utf-8")
-    (target / "monuments" / "hostile.yml").write_text(f"""
+""",
+        encoding="utf-8",
+    )
+    (target / "monuments" / "hostile.yml").write_text(
+        f"""
 - id: hostile-monument
   site_id: testopolis
   name: {js("Monument " + HOSTILE)}
@@ -400,38 +462,54 @@ def write_hostile_data(target: Path) -> Path:
   latitude: 34.55
   longitude: 38.27
   description: {js("Description " + HOSTILE)}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
-    def cite(quote: str, claimant: str = "Claimant " + HOSTILE, stance: str = "supports",
-             note: str = None) -> str:
+    def cite(
+        quote: str,
+        claimant: str = "Claimant " + HOSTILE,
+        stance: str = "supports",
+        note: str | None = None,
+    ) -> str:
         identification = "inferred" if note else "explicit"
-        lines = [f"    - source_id: hostile", f"      quote: {js(quote)}",
-                 f"      claimant: {js(claimant)}", f"      stance: {stance}",
-                 f"      identification: {identification}"]
+        lines = [
+            "    - source_id: hostile",
+            f"      quote: {js(quote)}",
+            f"      claimant: {js(claimant)}",
+            f"      stance: {stance}",
+            f"      identification: {identification}",
+        ]
         if note:
             lines.append(f"      note: {js(note)}")
         return "\n".join(lines)
 
-    (target / "events" / "hostile.yml").write_text("\n".join([
-        "- id: hostile-event",
-        "  kind: damage",
-        f"  title: {js('Event ' + HOSTILE)}",
-        "  date: 2016-12-11?",
-        f"  date_note: {js('Date note ' + HOSTILE)}",
-        "  site_id: testopolis",
-        f"  summary: {js('Summary ' + HOSTILE)}",
-        "  monuments:",
-        "    - monument_id: hostile-monument",
-        "      damage_level: destroyed",
-        "      cause: explosion-heavy-weaponry",
-        "  citations:",
-        cite('Headline <script>alert("pwned")</script> & co'),
-        cite('Alpha beta "gamma" delta'),
-        cite('"gamma" delta <img src=x onerror=alert(1)> epsilon'),
-        cite("beta"),
-        cite('Alpha beta "gamma" delta', claimant="Second claimant", stance="disputes"),
-        cite("zeta. Eta theta iota kappa. Lambda mu", note="Note " + HOSTILE),
-    ]) + "\n", encoding="utf-8")
+    (target / "events" / "hostile.yml").write_text(
+        "\n".join(
+            [
+                "- id: hostile-event",
+                "  kind: damage",
+                f"  title: {js('Event ' + HOSTILE)}",
+                "  date: 2016-12-11?",
+                f"  date_note: {js('Date note ' + HOSTILE)}",
+                "  site_id: testopolis",
+                f"  summary: {js('Summary ' + HOSTILE)}",
+                "  monuments:",
+                "    - monument_id: hostile-monument",
+                "      damage_level: destroyed",
+                "      cause: explosion-heavy-weaponry",
+                "  citations:",
+                cite('Headline <script>alert("pwned")</script> & co'),
+                cite('Alpha beta "gamma" delta'),
+                cite('"gamma" delta <img src=x onerror=alert(1)> epsilon'),
+                cite("beta"),
+                cite('Alpha beta "gamma" delta', claimant="Second claimant", stance="disputes"),
+                cite("zeta. Eta theta iota kappa. Lambda mu", note="Note " + HOSTILE),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return target
 
 
@@ -464,14 +542,21 @@ async def test_hostile_source_overlapping_passages_render_nested_and_escaped(hos
     text = sql(hostile_pages_db, "SELECT text FROM sources WHERE id = 'hostile'")[0][0]
     marked = MarkedText.parse(source_text_html(html))
     assert re.sub(r"\s", "", "".join(marked.text)) == re.sub(r"\s", "", text)
-    citations = sql(hostile_pages_db, """SELECT id, quote_start, quote_end FROM citations
-        WHERE source_id = 'hostile'""")
+    citations = sql(
+        hostile_pages_db,
+        """SELECT id, quote_start, quote_end FROM citations
+        WHERE source_id = 'hostile'""",
+    )
     assert len(citations) == 6
     for c in citations:
         piece = "".join(marked.by_citation[c["id"]])
-        assert re.sub(r"\s", "", piece) == re.sub(r"\s", "", text[c["quote_start"]:c["quote_end"]])
+        assert re.sub(r"\s", "", piece) == re.sub(
+            r"\s", "", text[c["quote_start"] : c["quote_end"]]
+        )
         assert marked.ids.count(f"citation-{c['id']}") == 1
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     # The address stays one attribute value and one text.
-    assert ('<a href="https://example.org/a&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" '
-            'rel="nofollow noopener">') in html
+    assert (
+        '<a href="https://example.org/a&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" '
+        'rel="nofollow noopener">'
+    ) in html

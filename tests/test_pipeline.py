@@ -1,4 +1,5 @@
 """The build is atomic: a failure leaves the previous database byte-identical."""
+
 import os
 import shutil
 import sqlite3
@@ -52,7 +53,9 @@ def test_failure_while_finishing_leaves_previous_database(data, tmp_path, monkey
 
 def test_failed_check_is_a_build_error(data, tmp_path, monkeypatch):
     target = tmp_path / "h.db"
-    monkeypatch.setattr(build_module.writer, "check", lambda db, rows: ["events: 1 rows written, 3 loaded"])
+    monkeypatch.setattr(
+        build_module.writer, "check", lambda db, rows: ["events: 1 rows written, 3 loaded"]
+    )
     with pytest.raises(BuildError) as info:
         build(data, target)
     assert "database check failed: events: 1 rows written, 3 loaded" in info.value.report()
@@ -87,8 +90,9 @@ def test_target_folder_must_exist(data, tmp_path):
 def test_missing_data_dir(tmp_path):
     with pytest.raises(BuildError) as info:
         validate(tmp_path / "nope")
-    assert str(info.value.problems[0]).endswith("no such directory (expected a data directory "
-                                                "with sites/, monuments/, sources/, events/)")
+    assert str(info.value.problems[0]).endswith(
+        "no such directory (expected a data directory with sites/, monuments/, sources/, events/)"
+    )
 
 
 def test_missing_vocabulary_file(data):
@@ -96,8 +100,10 @@ def test_missing_vocabulary_file(data):
     with pytest.raises(BuildError) as info:
         validate(data)
     messages = [str(p) for p in info.value.problems]
-    assert messages[0].endswith("vocabularies/causes.yml:1: (file): vocabulary file is missing "
-                                "(expected a list of causes terms)")
+    assert messages[0].endswith(
+        "vocabularies/causes.yml:1: (file): vocabulary file is missing "
+        "(expected a list of causes terms)"
+    )
 
 
 def test_problems_are_all_reported_and_capped(data):

@@ -7,6 +7,7 @@ would upload; that folder's Dockerfile (written by Datasette) is then carried
 out by tests/dockerfile.py and its server checked. Cloud Build, Artifact
 Registry and Cloud Run themselves are not exercised.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,12 +18,16 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from datasette_heritage.build.pipeline import build
 from datasette_heritage.site.serving import serve_options
 
 from . import dockerfile
-from .conftest import METADATA, REAL_DATA, ROOT, free_port, wait_until_serving
+from .conftest import METADATA, REAL_DATA, free_port, wait_until_serving
+
+# Slow: real servers, subprocesses or whole builds; the fast lane (-m "not slow") skips it.
+pytestmark = pytest.mark.slow
 
 FAKE_GCLOUD = """#!/bin/sh
 echo "$*" >> "$GCLOUD_LOG"
@@ -49,16 +54,39 @@ def test_publish_cloudrun_command_builds_an_image_with_the_plugin(tmp_path, whee
     gcloud.write_text(FAKE_GCLOUD)
     gcloud.chmod(gcloud.stat().st_mode | stat.S_IEXEC)
     context = tmp_path / "context"
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}",
-               GCLOUD_LOG=str(tmp_path / "gcloud.log"), GCLOUD_CONTEXT=str(context))
+    env = dict(
+        os.environ,
+        PATH=f"{bin_dir}:{os.environ['PATH']}",
+        GCLOUD_LOG=str(tmp_path / "gcloud.log"),
+        GCLOUD_CONTEXT=str(context),
+    )
 
     # The command as the README gives it.
-    command = ["datasette", "publish", "cloudrun", "heritage.db", "-m", "metadata.yml",
-               "--service", "heritage", "--static", "wheels:dist",
-               "--install", f"wheels/{wheel}",
-               "--extra-options", " ".join(serve_options()), "--max-instances", "10"]
-    result = subprocess.run([str(Path(sys.executable).parent / command[0]), *command[1:]],
-                            cwd=work, env=env, capture_output=True, text=True)
+    command = [
+        "datasette",
+        "publish",
+        "cloudrun",
+        "heritage.db",
+        "-m",
+        "metadata.yml",
+        "--service",
+        "heritage",
+        "--static",
+        "wheels:dist",
+        "--install",
+        f"wheels/{wheel}",
+        "--extra-options",
+        " ".join(serve_options()),
+        "--max-instances",
+        "10",
+    ]
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / command[0]), *command[1:]],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     calls = (tmp_path / "gcloud.log").read_text().splitlines()
     deploy = next(c for c in calls if c.startswith("run deploy"))

@@ -5,7 +5,7 @@ TEXT = "He said the city had fallen \u201cmore or less\u201d into IS hands.\n\nI
 
 def located(quote):
     found = find_quote(quote, TEXT)
-    return TEXT[found[0]:found[1]] if found else None
+    return TEXT[found[0] : found[1]] if found else None
 
 
 def test_exact_passage_gives_offsets():
@@ -18,7 +18,10 @@ def test_straight_quotes_match_typographic_ones():
 
 
 def test_apostrophes_white_space_and_dashes_are_folded():
-    assert located("hands.  It's 2,000-year-old - ruins") == "hands.\n\nIt\u2019s  2,000-year-old \u2014 ruins"
+    assert (
+        located("hands.  It's 2,000-year-old - ruins")
+        == "hands.\n\nIt\u2019s  2,000-year-old \u2014 ruins"
+    )
 
 
 def test_other_differences_are_not_folded():
@@ -46,4 +49,4 @@ def test_closest_passage_shows_the_typo_in_context():
 
 
 def test_normalise():
-    assert normalise(" It\u2019s \u201cx\u201d \u2013 y\n z ") == "It's \"x\" - y z"
+    assert normalise(" It\u2019s \u201cx\u201d \u2013 y\n z ") == 'It\'s "x" - y z'

@@ -1,18 +1,20 @@
 """The .geojson and .csljson output formats through Datasette's test client;
 GeoJSON checked with the geojson parser, CSL-JSON against the rows."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any
 from urllib.parse import quote_plus
 
 import geojson
 import pytest
 
 from datasette_heritage.site.renderers import csl_issued
-from tests.datasette_client import fixture_site, local, real_site  # noqa: F401 (fixtures)
+
+from .datasette_client import local
 
 
-async def rows_of(ds, path: str) -> List[Dict[str, Any]]:
+async def rows_of(ds, path: str) -> list[dict[str, Any]]:
     base, _, query = path.partition("?")
     response = await ds.client.get(f"{base}.json?{query}&_shape=array&_size=max")
     assert response.status_code == 200, response.text
@@ -29,11 +31,12 @@ async def get_geojson(ds, path: str) -> geojson.FeatureCollection:
     return collection
 
 
-def located(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def located(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in rows if r["latitude"] is not None and r["longitude"] is not None]
 
 
 # GeoJSON
+
 
 async def test_monuments_geojson_is_valid_points_in_lon_lat_order(fixture_site):
     rows = await rows_of(fixture_site, "/fixture/monuments")
@@ -56,8 +59,9 @@ async def test_monuments_geojson_is_valid_points_in_lon_lat_order(fixture_site):
 async def test_geojson_follows_filters(fixture_site):
     collection = await get_geojson(fixture_site, "/fixture/monuments.geojson?type=arch")
     rows = await rows_of(fixture_site, "/fixture/monuments?type=arch")
-    assert [f["properties"]["id"] for f in collection["features"]] == \
-        [r["id"] for r in located(rows)]
+    assert [f["properties"]["id"] for f in collection["features"]] == [
+        r["id"] for r in located(rows)
+    ]
 
 
 async def test_geojson_expanded_labels_become_label_properties(fixture_site):
@@ -107,7 +111,7 @@ async def test_geojson_offered_only_with_coordinates(fixture_site):
 PARTS = {"day": 3, "month": 2}
 
 
-async def get_csl(ds, path: str) -> List[Dict[str, Any]]:
+async def get_csl(ds, path: str) -> list[dict[str, Any]]:
     response = await ds.client.get(path)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/vnd.citationstyles.csl+json")
@@ -116,7 +120,7 @@ async def get_csl(ds, path: str) -> List[Dict[str, Any]]:
     return items
 
 
-def check_item(item: Dict[str, Any], source: Dict[str, Any]) -> None:
+def check_item(item: dict[str, Any], source: dict[str, Any]) -> None:
     """What a reference manager reads, against the source row."""
     assert item["id"] == source["id"]
     assert item["type"] in ("article-newspaper", "article")
@@ -132,7 +136,7 @@ def check_item(item: Dict[str, Any], source: Dict[str, Any]) -> None:
         first = parts[0]
         # As precise as the EDTF date, no more.
         assert len(first) == PARTS.get(source["published_precision"], 1)
-        assert first == [int(p) for p in source["published_start"].split("-")][:len(first)]
+        assert first == [int(p) for p in source["published_start"].split("-")][: len(first)]
         assert issued.get("circa", False) == any(q in source["published"] for q in "?~%")
     if source["credit"]:
         # An agency is not an author; it is kept in the note.
@@ -167,23 +171,27 @@ async def test_csljson_offered_only_for_sources(fixture_site):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("edtf,expected", [
-    ("2015-08-30", {"date-parts": [[2015, 8, 30]]}),
-    ("2015-08", {"date-parts": [[2015, 8]]}),
-    ("2015", {"date-parts": [[2015]]}),
-    ("2015-08~", {"date-parts": [[2015, 8]], "circa": True}),
-    ("2015-05/2016-03", {"date-parts": [[2015, 5], [2016, 3]]}),
-    ("2015-21", {"date-parts": [[2015]]}),  # a season: the year is all CSL parts can say
-    ("201X", {"date-parts": [[2010], [2019]]}),  # a decade
-    ("2015/..", {"literal": "2015/.."}),
-    ("not a date", {"literal": "not a date"}),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "edtf,expected",
+    [
+        ("2015-08-30", {"date-parts": [[2015, 8, 30]]}),
+        ("2015-08", {"date-parts": [[2015, 8]]}),
+        ("2015", {"date-parts": [[2015]]}),
+        ("2015-08~", {"date-parts": [[2015, 8]], "circa": True}),
+        ("2015-05/2016-03", {"date-parts": [[2015, 5], [2016, 3]]}),
+        ("2015-21", {"date-parts": [[2015]]}),  # a season: the year is all CSL parts can say
+        ("201X", {"date-parts": [[2010], [2019]]}),  # a decade
+        ("2015/..", {"literal": "2015/.."}),
+        ("not a date", {"literal": "not a date"}),
+        (None, None),
+    ],
+)
 def test_csl_issued_honours_edtf_precision(edtf, expected):
     assert csl_issued(edtf) == expected
 
 
 # The real dataset
+
 
 async def test_real_monuments_and_sites_geojson(real_site):
     for table in ("monuments", "sites"):

@@ -18,9 +18,19 @@ def test_values_and_lines():
 
 
 def test_yaml_1_2_core_schema_keeps_words_and_dates_as_text():
-    doc = load_yaml("a: yes\nb: no\nc: on\nd: 2015-08-30\ne: 2015-08\nf: true\ng: ~\nh: NO\n", "f.yml")
-    assert doc == {"a": "yes", "b": "no", "c": "on", "d": "2015-08-30", "e": "2015-08",
-                   "f": True, "g": None, "h": "NO"}
+    doc = load_yaml(
+        "a: yes\nb: no\nc: on\nd: 2015-08-30\ne: 2015-08\nf: true\ng: ~\nh: NO\n", "f.yml"
+    )
+    assert doc == {
+        "a": "yes",
+        "b": "no",
+        "c": "on",
+        "d": "2015-08-30",
+        "e": "2015-08",
+        "f": True,
+        "g": None,
+        "h": "NO",
+    }
 
 
 def test_quoted_scalars_stay_text():
@@ -33,7 +43,8 @@ def test_keys_are_text():
 
 def test_duplicate_key_is_an_error_with_both_lines():
     assert problem("a: 1\nb: 2\na: 3\n") == (
-        "f.yml:3: (file): duplicate key 'a' (first on line 1) (expected each key once per mapping)")
+        "f.yml:3: (file): duplicate key 'a' (first on line 1) (expected each key once per mapping)"
+    )
 
 
 def test_duplicate_key_in_nested_mapping():
@@ -41,7 +52,9 @@ def test_duplicate_key_in_nested_mapping():
 
 
 def test_alias_bomb_is_refused_quickly():
-    bomb = "a: &a [x, x]\n" + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20))
+    bomb = "a: &a [x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20)
+    )
     assert "anchors (&) are not allowed" in problem(bomb)
 
 
@@ -86,7 +99,10 @@ def test_read_file_rejects_bad_utf8_with_line(tmp_path):
     path.write_bytes(b"a: 1\nb: caf\xe9\n")
     with pytest.raises(YamlError) as info:
         read_yaml_file(str(path), "x.yml")
-    assert str(info.value.problem) == "x.yml:2: (file): not valid UTF-8 (byte 12 of the file) (expected UTF-8 text)"
+    assert (
+        str(info.value.problem)
+        == "x.yml:2: (file): not valid UTF-8 (byte 12 of the file) (expected UTF-8 text)"
+    )
 
 
 def test_read_file_drops_bom(tmp_path):

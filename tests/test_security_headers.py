@@ -2,12 +2,12 @@
 and JSON twin, nosniff on every response, and a browser that enforces the
 policy: no violation on the pages as they are, injected script refused.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import re
-from typing import Dict, List
 
 import pytest
 from datasette.app import Datasette
@@ -17,7 +17,7 @@ from .site_pages import datasette_pages, plugin_pages
 TILES = "https://*.tile.openstreetmap.org"
 
 
-def directives(policy: str) -> Dict[str, List[str]]:
+def directives(policy: str) -> dict[str, list[str]]:
     parsed = {}
     for part in policy.split(";"):
         words = part.split()
@@ -26,10 +26,12 @@ def directives(policy: str) -> Dict[str, List[str]]:
     return parsed
 
 
-def inline_script_hashes(html: str) -> List[str]:
-    return ["'sha256-%s'" % base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
-            for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
-            if "src=" not in attrs]
+def inline_script_hashes(html: str) -> list[str]:
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+        for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+        if "src=" not in attrs
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +78,13 @@ async def test_error_pages_of_the_plugin_have_the_policy_too(site):
 
 async def test_every_response_is_nosniff(site, fixture_db):
     paths = [p for pair in datasette_pages(fixture_db, limit=1) for p in pair]
-    paths += ["/fixture/events.csv", "/fixture/monuments.geojson",
-              "/fixture/sources.csljson", "/-/static/app.css", "/no-such-page"]
+    paths += [
+        "/fixture/events.csv",
+        "/fixture/monuments.geojson",
+        "/fixture/sources.csljson",
+        "/-/static/app.css",
+        "/no-such-page",
+    ]
     for path in paths:
         response = await site.client.get(path)
         assert response.headers["x-content-type-options"] == "nosniff", path
@@ -92,8 +99,16 @@ async def test_datasette_pages_keep_their_own_scripts(site):
 
 
 async def test_policy_follows_a_configured_tile_server(fixture_db):
-    site = Datasette(immutables=[str(fixture_db)], metadata={"plugins": {
-        "datasette-heritage": {"tile_url": "https://maps.example.org:8443/t/{z}/{x}/{y}.png"}}})
+    site = Datasette(
+        immutables=[str(fixture_db)],
+        metadata={
+            "plugins": {
+                "datasette-heritage": {
+                    "tile_url": "https://maps.example.org:8443/t/{z}/{x}/{y}.png"
+                }
+            }
+        },
+    )
     response = await site.client.get("/-/heritage")
     assert response.status_code == 200
     policy = directives(response.headers["content-security-policy"])
@@ -116,11 +131,15 @@ def test_browser_finds_no_violation_and_refuses_injected_script(browser, real_se
     context = browser.new_context()
     page = context.new_page()
     page.add_init_script(RECORD_VIOLATIONS)
-    console: List[str] = []
+    console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
-    tile_requests: List[str] = []
-    page.on("request", lambda request: tile_requests.append(request.url)
-            if "tile.openstreetmap.org" in request.url else None)
+    tile_requests: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            tile_requests.append(request.url) if "tile.openstreetmap.org" in request.url else None
+        ),
+    )
     # Every kind of plugin page, with and without a map.
     pages = plugin_pages(real_db, limit=1)
     for html_path, _ in pages:

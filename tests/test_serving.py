@@ -2,6 +2,7 @@
 the public: the database immutable with its inspect file, metadata.yml, no
 suggested facets, Datasette's SQL time limit, a cache TTL, no extensions.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,14 @@ from datasette_heritage.site.serving import SETTINGS, serve_args, serve_options
 
 from .conftest import METADATA, ROOT, free_port, wait_until_serving
 
+# Slow: real servers, subprocesses or whole builds; the fast lane (-m "not slow") skips it.
+pytestmark = pytest.mark.slow
+
 
 def test_serve_options_are_the_settings():
-    assert serve_options() == [w for name, value in SETTINGS.items()
-                               for w in ("--setting", name, value)]
+    assert serve_options() == [
+        w for name, value in SETTINGS.items() for w in ("--setting", name, value)
+    ]
     # The shell splits $(datasette-heritage serve-options) on spaces.
     assert not any(" " in word for word in serve_options())
     args = serve_args("h.db", "h.inspect.json", "metadata.yml", port=9)
@@ -33,8 +38,9 @@ def test_serve_options_are_the_settings():
 
 def test_serve_options_command_prints_them():
     command = Path(sys.executable).parent / "datasette-heritage"
-    result = subprocess.run([str(command), "serve-options"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [str(command), "serve-options"], capture_output=True, text=True, check=True
+    )
     assert result.stdout.split() == serve_options()
 
 
@@ -44,11 +50,14 @@ def readme_server(tmp_path_factory):
     work = tmp_path_factory.mktemp("serve")
     log_path = work / "serve.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT,
-                                   env=dict(os.environ, PORT=str(port),
-                                            HERITAGE_DB=str(work / "heritage.db")),
-                                   stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            ["bash", "scripts/serve.sh"],
+            cwd=ROOT,
+            env=dict(os.environ, PORT=str(port), HERITAGE_DB=str(work / "heritage.db")),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, url, log_path, timeout=180)
@@ -82,5 +91,7 @@ def test_readme_command_uses_the_public_site_settings(readme_server):
     assert table.json()["suggested_facets"] == []
     metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     assert httpx.get(url + "/-/metadata.json").json()["title"] == metadata["title"]
-    assert httpx.get(url + "/heritage/events").headers["cache-control"] == \
-        f"public, max-age={SETTINGS['default_cache_ttl']}"
+    assert (
+        httpx.get(url + "/heritage/events").headers["cache-control"]
+        == f"public, max-age={SETTINGS['default_cache_ttl']}"
+    )

@@ -6,6 +6,7 @@ box, as JSON and as the HTML page a visitor sees: each fails with a clear
 error message (400, never a 500 or a traceback), the server keeps serving,
 and the database file is byte-identical afterwards.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,8 +57,7 @@ CASES = [
     # Datasette lets WITH through (it starts a SELECT); the write inside it
     # meets the immutable file.
     ("with x as (select 1) delete from events", READONLY),
-    ("with x as (select 1) insert into sites (id, name, country) select 'y', 'y', 'y'",
-     READONLY),
+    ("with x as (select 1) insert into sites (id, name, country) select 'y', 'y', 'y'", READONLY),
     ("with x as (select 1) update events set title = 'pwned'", READONLY),
     ("select 1; delete from events", ONE_STATEMENT),
     ("select * from events; attach database '{dir}/attached.db' as attached", ONE_STATEMENT),
@@ -71,8 +71,10 @@ CASES = [
     (f"select length(zeroblob({MAX_VALUE_BYTES + 1}))", TOO_BIG),
 ]
 
-RUNAWAY = ("with recursive counter(n) as (select 1 union all select n + 1 from counter) "
-           "select count(*) from counter")
+RUNAWAY = (
+    "with recursive counter(n) as (select 1 union all select n + 1 from counter) "
+    "select count(*) from counter"
+)
 
 
 def sha256(path: Path) -> str:
@@ -105,8 +107,9 @@ def assert_clean_failure(response: httpx.Response, expected: str) -> None:
 
 def assert_untouched(site) -> None:
     assert sha256(site["db"]) == site["digest"], "the database file changed"
-    leftovers = {p.name for p in site["folder"].iterdir()
-                 if not p.name.startswith("heritage.db.")}  # inspect file, server log
+    leftovers = {
+        p.name for p in site["folder"].iterdir() if not p.name.startswith("heritage.db.")
+    }  # inspect file, server log
     assert leftovers == {"heritage.db"}, f"files appeared beside the database: {leftovers}"
 
 
@@ -123,8 +126,9 @@ def test_sql_injected_through_a_table_filter_fails_cleanly(site):
     # ?_where= is pasted into the table page's query: it cannot end the
     # statement and start another.
     for path in ("/heritage/events.json", "/heritage/events"):
-        response = httpx.get(site["url"] + path,
-                             params={"_where": "1); delete from events; --"}, timeout=30)
+        response = httpx.get(
+            site["url"] + path, params={"_where": "1); delete from events; --"}, timeout=30
+        )
         assert_clean_failure(response, "syntax error")
     assert_untouched(site)
 
@@ -139,21 +143,33 @@ def test_runaway_recursive_query_is_interrupted_by_the_time_limit(site):
         assert_clean_failure(response, "SQL query took too long")
         assert elapsed < 10, f"the runaway query ran {elapsed:.1f}s"
     # The server is not left busy: an ordinary query answers at once.
-    response = httpx.get(site["url"] + "/heritage.json",
-                         params={"sql": "select count(*) as n from events", "_shape": "array"})
+    response = httpx.get(
+        site["url"] + "/heritage.json",
+        params={"sql": "select count(*) as n from events", "_shape": "array"},
+    )
     assert response.status_code == 200
     assert response.json() == [{"n": 3}]
     assert_untouched(site)
 
 
-@pytest.mark.parametrize("path", ["/heritage", "/heritage.json", "/heritage/events",
-                                  "/heritage/events/temple-of-tests-destroyed",
-                                  "/heritage/events.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/heritage",
+        "/heritage.json",
+        "/heritage/events",
+        "/heritage/events/temple-of-tests-destroyed",
+        "/heritage/events.json",
+    ],
+)
 def test_posting_to_database_table_and_row_pages_is_refused(site, path):
     for method in ("POST", "PUT", "DELETE", "PATCH"):
-        response = httpx.request(method, site["url"] + path,
-                                 params={"sql": "delete from events"},
-                                 data={"sql": "delete from events", "title": "pwned"})
+        response = httpx.request(
+            method,
+            site["url"] + path,
+            params={"sql": "delete from events"},
+            data={"sql": "delete from events", "title": "pwned"},
+        )
         assert response.status_code == 405, (method, response.text[:300])
         assert "read-only" in response.text
         assert "GET" in response.headers["allow"]
@@ -163,12 +179,17 @@ def test_posting_to_database_table_and_row_pages_is_refused(site, path):
 def test_ordinary_reads_still_work(site):
     # The limits leave what visitors do alone: the SQL box, FTS search, and
     # the whole article text.
-    response = httpx.get(site["url"] + "/heritage.json", params={
-        "sql": "select id, length(text) as n from sources where text is not null",
-        "_shape": "array"})
+    response = httpx.get(
+        site["url"] + "/heritage.json",
+        params={
+            "sql": "select id, length(text) as n from sources where text is not null",
+            "_shape": "array",
+        },
+    )
     assert response.status_code == 200
     assert [row["id"] for row in response.json()] == ["wire-report"]
-    response = httpx.get(site["url"] + "/heritage/sources.json",
-                         params={"_search": "Testopolis", "_shape": "array"})
+    response = httpx.get(
+        site["url"] + "/heritage/sources.json", params={"_search": "Testopolis", "_shape": "array"}
+    )
     assert response.status_code == 200
     assert [row["id"] for row in response.json()] == ["wire-report"]

@@ -1,5 +1,6 @@
 """The synthetic corpus: deterministic, in proportion, and a clean build that
 exercises everything the real data does (verification, precisions, disputes)."""
+
 import filecmp
 import sqlite3
 import subprocess
@@ -66,7 +67,7 @@ def test_proportions(tmp_path):
 
 def test_builds_cleanly_with_every_quote_verified(corpus, built):
     _, synth_summary = corpus
-    conn, summary = built
+    _conn, summary = built
     assert summary.citations_verified == N
     assert summary.citations_unverified == 0
     for table in ("sites", "monuments", "sources", "events", "citations"):
@@ -90,8 +91,11 @@ def test_contested_events_and_inferred_identifications(built):
     conn, _ = built
     contested = conn.execute("SELECT count(*) FROM events WHERE contested = 1").fetchone()[0]
     assert contested > 0
-    assert conn.execute("""SELECT count(*) FROM events WHERE contested = 1
-                           AND supporting_sources >= 1 AND disputing_sources >= 1""").fetchone()[0] == contested
+    assert (
+        conn.execute("""SELECT count(*) FROM events WHERE contested = 1
+                           AND supporting_sources >= 1 AND disputing_sources >= 1""").fetchone()[0]
+        == contested
+    )
     inferred = conn.execute("""SELECT count(*), count(note) FROM citations
                                WHERE identification = 'inferred'""").fetchone()
     assert inferred[0] > 0 and inferred[0] == inferred[1]
@@ -115,7 +119,15 @@ def test_monuments_get_a_condition(built):
 
 def test_cli_writes_a_corpus_and_refuses_a_non_empty_folder(tmp_path):
     out = tmp_path / "corpus"
-    command = [sys.executable, "-m", "datasette_heritage.cli", "synth", str(out), "--citations", "500"]
+    command = [
+        sys.executable,
+        "-m",
+        "datasette_heritage.cli",
+        "synth",
+        str(out),
+        "--citations",
+        "500",
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "500 citations" in done.stdout

@@ -1,4 +1,5 @@
 """The built database: public schema, derived columns, indexes, search, views."""
+
 import sqlite_utils
 
 from datasette_heritage.build.writer import FACET_INDEXES, TABLES
@@ -9,14 +10,45 @@ def test_public_schema_columns(fixture_db):
     # The names DESIGN.md promises, which saved queries and users rely on.
     promised = {
         "sites": ["id", "name", "country", "latitude", "longitude", "wikidata", "unesco_whc_id"],
-        "monuments": ["id", "site_id", "name", "alternative_names", "type", "period", "latitude",
-                      "longitude", "wikidata", "description", "condition"],
+        "monuments": [
+            "id",
+            "site_id",
+            "name",
+            "alternative_names",
+            "type",
+            "period",
+            "latitude",
+            "longitude",
+            "wikidata",
+            "description",
+            "condition",
+        ],
         "sources": ["id", "title", "publisher", "credit", "published", "url", "language", "text"],
-        "events": ["id", "kind", "title", "date", "date_start", "date_end", "date_precision",
-                   "site_id", "summary", "contested"],
+        "events": [
+            "id",
+            "kind",
+            "title",
+            "date",
+            "date_start",
+            "date_end",
+            "date_precision",
+            "site_id",
+            "summary",
+            "contested",
+        ],
         "event_monuments": ["event_id", "monument_id", "damage_level", "cause"],
-        "citations": ["id", "event_id", "source_id", "quote", "quote_start", "quote_end",
-                      "claimant", "stance", "identification", "note"],
+        "citations": [
+            "id",
+            "event_id",
+            "source_id",
+            "quote",
+            "quote_start",
+            "quote_end",
+            "claimant",
+            "stance",
+            "identification",
+            "note",
+        ],
     }
     for table, columns in promised.items():
         assert set(columns) <= set(db[table].columns_dict), table
@@ -35,7 +67,7 @@ def test_foreign_keys_link_rows(fixture_db):
 def test_every_foreign_key_and_facet_column_is_indexed(fixture_db):
     db = sqlite_utils.Database(fixture_db)
     for table, (_, _, fks) in TABLES.items():
-        indexed = {tuple(i.columns)[0] for i in db[table].indexes}
+        indexed = {next(iter(i.columns)) for i in db[table].indexes}
         pk = TABLES[table][1]
         leading = pk[0] if isinstance(pk, tuple) else pk
         for column, _, _ in fks:
@@ -48,13 +80,20 @@ def test_derived_columns(fixture_db):
     db = sqlite_utils.Database(fixture_db)
     events = {r["id"]: r for r in db["events"].rows}
     retake = events["militants-retake-testopolis"]
-    assert (retake["contested"], retake["supporting_sources"], retake["disputing_sources"]) == (1, 1, 1)
+    assert (retake["contested"], retake["supporting_sources"], retake["disputing_sources"]) == (
+        1,
+        1,
+        1,
+    )
     destroyed = events["temple-of-tests-destroyed"]
     # Three supporting citations from two distinct sources.
     assert (destroyed["contested"], destroyed["supporting_sources"]) == (0, 2)
     conditions = {r["id"]: r["condition"] for r in db["monuments"].rows}
-    assert conditions == {"temple-of-tests": "destroyed", "test-arch": "severely-damaged",
-                          "test-castle": None}
+    assert conditions == {
+        "temple-of-tests": "destroyed",
+        "test-arch": "severely-damaged",
+        "test-castle": None,
+    }
 
 
 def test_citation_offsets_point_at_the_passage(fixture_db):
@@ -64,24 +103,30 @@ def test_citation_offsets_point_at_the_passage(fixture_db):
                          WHERE c.verified = 1""").fetchall()
     assert len(rows) == 5
     for quote, passage in rows:
-        assert " ".join(passage.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
-                        .split()) == " ".join(quote.split())
+        assert " ".join(
+            passage.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').split()
+        ) == " ".join(quote.split())
 
 
 def test_unverified_citation_of_a_source_without_text(fixture_db):
     db = sqlite_utils.Database(fixture_db)
-    row = db.execute("SELECT verified, quote_start, quote_end FROM citations "
-                     "WHERE source_id = 'url-only'").fetchone()
+    row = db.execute(
+        "SELECT verified, quote_start, quote_end FROM citations WHERE source_id = 'url-only'"
+    ).fetchone()
     assert row == (0, None, None)
 
 
 def test_dates_are_derived(fixture_db):
     db = sqlite_utils.Database(fixture_db)
-    row = db.execute("SELECT date, date_start, date_end, date_precision, date_interval "
-                     "FROM events WHERE id = 'test-arch-blown-up'").fetchone()
+    row = db.execute(
+        "SELECT date, date_start, date_end, date_precision, date_interval "
+        "FROM events WHERE id = 'test-arch-blown-up'"
+    ).fetchone()
     assert row == ("2015-05/2016-03", "2015-05-01", "2016-03-31", "month", 1)
-    row = db.execute("SELECT published, published_start, published_precision FROM sources "
-                     "WHERE id = 'wire-report'").fetchone()
+    row = db.execute(
+        "SELECT published, published_start, published_precision FROM sources "
+        "WHERE id = 'wire-report'"
+    ).fetchone()
     assert row == ("2016-12-11?", "2016-12-11", "day")
 
 
@@ -97,13 +142,17 @@ def test_views_flatten_citations(fixture_db):
     rows = list(db["citation_details"].rows_where("event_id = ?", ["temple-of-tests-destroyed"]))
     assert len(rows) == 3
     assert {r["monument_name"] for r in rows} == {"Temple of Tests"}
-    assert {r["source_title"] for r in rows} == {"Militants retake Testopolis",
-                                                 "A report we only have the address of"}
+    assert {r["source_title"] for r in rows} == {
+        "Militants retake Testopolis",
+        "A report we only have the address of",
+    }
 
 
 def test_record_origin_is_kept(fixture_db):
     db = sqlite_utils.Database(fixture_db)
-    row = db.execute("SELECT record_file, record_line FROM monuments WHERE id = 'test-arch'").fetchone()
+    row = db.execute(
+        "SELECT record_file, record_line FROM monuments WHERE id = 'test-arch'"
+    ).fetchone()
     assert row[0].endswith("monuments/testopolis.yml") and row[1] == 11
 
 

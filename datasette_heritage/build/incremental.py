@@ -39,6 +39,7 @@ rolls back before anything else (build.recover_interrupted_write); but a
 server reading the file with ``-i`` (immutable) ignores journals and may
 read half a change, so use it where no such server is running.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,13 +47,15 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple)
+from typing import Any
 
+from ..schema import VOCABULARIES
 from . import writer
-from .records import FOLDERS, VOCABULARIES, RecordLoader, discover_files, walk
 from .problems import BuildError, Problem, ProblemLog
+from .records import FOLDERS, RecordLoader, discover_files, walk
 
 FORMAT = 1
 CACHE_ENV = "HERITAGE_CACHE_DIR"
@@ -60,12 +63,18 @@ CACHE_ENV = "HERITAGE_CACHE_DIR"
 # mtime tick; they are hashed on the next build instead of trusted by stat.
 RACY_SECONDS = 2.0
 TYPE_OF_FOLDER = {folder: record_type for record_type, folder in FOLDERS}
-TABLE_OF_TYPE = {"site": "sites", "monument": "monuments", "source": "sources",
-                 "event": "events"}
+TABLE_OF_TYPE = {"site": "sites", "monument": "monuments", "source": "sources", "event": "events"}
 # Files whose contents decide what the build writes, for the fingerprint.
-_CODE = ("build/records.py", "build/writer.py", "dates.py", "build/quotes.py",
-         "build/schema_check.py", "build/safe_yaml.py", "build/problems.py",
-         "build/incremental.py")
+_CODE = (
+    "build/records.py",
+    "build/writer.py",
+    "dates.py",
+    "build/quotes.py",
+    "build/schema_check.py",
+    "build/safe_yaml.py",
+    "build/problems.py",
+    "build/incremental.py",
+)
 
 
 def cache_dir() -> Path:
@@ -92,14 +101,13 @@ def code_fingerprint() -> str:
 
 # -- the files -----------------------------------------------------------------
 
-FileState = List[Any]  # [size, mtime_ns, sha1]
+FileState = list[Any]  # [size, mtime_ns, sha1]
 
 
-def scan(data_dir: Path) -> Dict[str, os.stat_result]:
+def scan(data_dir: Path) -> dict[str, os.stat_result]:
     """Every file a build reads, by path relative to data_dir (POSIX)."""
     found = {}
-    for folder, suffixes in [(f, (".yml", ".yaml")) for _, f in FOLDERS] + \
-            [("sources", (".txt",))]:
+    for folder, suffixes in [(f, (".yml", ".yaml")) for _, f in FOLDERS] + [("sources", (".txt",))]:
         for parts, _, stat in walk(Path(data_dir) / folder, suffixes, with_stat=True):
             found[folder + "/" + "/".join(parts)] = stat
     return found
@@ -107,12 +115,16 @@ def scan(data_dir: Path) -> Dict[str, os.stat_result]:
 
 def _sha1(path: Path) -> str:
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha1").hexdigest() if hasattr(hashlib, "file_digest") \
+        return (
+            hashlib.file_digest(f, "sha1").hexdigest()
+            if hasattr(hashlib, "file_digest")
             else hashlib.sha1(f.read()).hexdigest()
+        )
 
 
-def snapshot(data_dir: Path, stats: Dict[str, os.stat_result],
-             previous: Optional[Dict[str, FileState]] = None) -> Dict[str, FileState]:
+def snapshot(
+    data_dir: Path, stats: dict[str, os.stat_result], previous: dict[str, FileState] | None = None
+) -> dict[str, FileState]:
     """The manifest entries for these files; hashes reused where stat agrees."""
     now = time.time_ns()
     files = {}
@@ -132,28 +144,37 @@ class Manifest:
     fingerprint: str
     data_dir: str
     token: int
-    files: Dict[str, FileState]
+    files: dict[str, FileState]
 
     def write(self, db_path: Path) -> None:
         path = manifest_path(db_path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".{path.name}.{os.getpid()}")
-            temp.write_text(json.dumps({"format": FORMAT, "fingerprint": self.fingerprint,
-                                        "data_dir": self.data_dir, "token": self.token,
-                                        "files": self.files}), encoding="utf-8")
+            temp.write_text(
+                json.dumps(
+                    {
+                        "format": FORMAT,
+                        "fingerprint": self.fingerprint,
+                        "data_dir": self.data_dir,
+                        "token": self.token,
+                        "files": self.files,
+                    }
+                ),
+                encoding="utf-8",
+            )
             os.replace(temp, path)
         except OSError:
             pass  # no cache: the next build is cold, which is slower, not wrong
 
     @staticmethod
-    def token_for(files: Dict[str, FileState]) -> int:
+    def token_for(files: dict[str, FileState]) -> int:
         # Files are in scan order, the same for the same folder: no sorting.
         digest = hashlib.sha1(json.dumps(files).encode()).hexdigest()
         return int(digest[:7], 16) + 1  # positive, fits user_version
 
 
-def read_manifest(db_path: Path, data_dir: Path) -> Optional[Manifest]:
+def read_manifest(db_path: Path, data_dir: Path) -> Manifest | None:
     """The manifest of db_path, if it describes that file, this data folder and code."""
     try:
         raw = json.loads(manifest_path(db_path).read_text(encoding="utf-8"))
@@ -164,18 +185,22 @@ def read_manifest(db_path: Path, data_dir: Path) -> Optional[Manifest]:
             conn.close()
     except (OSError, ValueError, sqlite3.Error):
         return None
-    if (raw.get("format") != FORMAT or raw.get("token") != token or token == 0
-            or raw.get("data_dir") != str(data_dir)
-            or raw.get("fingerprint") != code_fingerprint()):
+    if (
+        raw.get("format") != FORMAT
+        or raw.get("token") != token
+        or token == 0
+        or raw.get("data_dir") != str(data_dir)
+        or raw.get("fingerprint") != code_fingerprint()
+    ):
         return None
     return Manifest(raw["fingerprint"], raw["data_dir"], raw["token"], raw["files"])
 
 
 @dataclass
 class Changes:
-    yaml: Set[str] = field(default_factory=set)  # changed, added or removed YAML (relative)
-    texts: Set[str] = field(default_factory=set)  # changed, added or removed .txt (relative)
-    files: Dict[str, FileState] = field(default_factory=dict)  # the new manifest's entries
+    yaml: set[str] = field(default_factory=set)  # changed, added or removed YAML (relative)
+    texts: set[str] = field(default_factory=set)  # changed, added or removed .txt (relative)
+    files: dict[str, FileState] = field(default_factory=dict)  # the new manifest's entries
 
     @property
     def vocabulary(self) -> bool:
@@ -201,18 +226,18 @@ def changes(data_dir: Path, manifest: Manifest) -> Changes:
 
 # -- the loader's view of the records that are not re-read ------------------------
 
+
 class _FromDatabase:
     """A mapping (and set) over the previous database's records, minus those of
     the files being re-read, plus what this build has loaded so far."""
 
-    def __init__(self, conn: sqlite3.Connection, table: str, columns: str,
-                 excluded: Iterable[str]):
+    def __init__(self, conn: sqlite3.Connection, table: str, columns: str, excluded: Iterable[str]):
         self.conn = conn
         self.table = table
         self.columns = columns
         self.excluded = json.dumps(sorted(excluded))
-        self.added: Dict[str, Any] = {}
-        self.cache: Dict[str, Any] = {}
+        self.added: dict[str, Any] = {}
+        self.cache: dict[str, Any] = {}
 
     def _where(self) -> str:
         return "record_file NOT IN (SELECT value FROM json_each(?))"
@@ -221,9 +246,10 @@ class _FromDatabase:
         if key in self.added:
             return self.added[key]
         if key not in self.cache:
-            row = self.conn.execute(f"SELECT {self.columns} FROM [{self.table}] "
-                                    f"WHERE id = ? AND {self._where()}",
-                                    (key, self.excluded)).fetchone()
+            row = self.conn.execute(
+                f"SELECT {self.columns} FROM [{self.table}] WHERE id = ? AND {self._where()}",
+                (key, self.excluded),
+            ).fetchone()
             self.cache[key] = _MISSING if row is None else (row[0] if len(row) == 1 else row)
         return self.cache[key]
 
@@ -242,10 +268,14 @@ class _FromDatabase:
     def add(self, key: str) -> None:
         self.added[key] = True
 
-    def _ids(self) -> List[str]:
+    def _ids(self) -> list[str]:
         # Only on the way to an error message (a "did you mean" over all ids).
-        ids = [row[0] for row in self.conn.execute(
-            f"SELECT id FROM [{self.table}] WHERE {self._where()}", (self.excluded,))]
+        ids = [
+            row[0]
+            for row in self.conn.execute(
+                f"SELECT id FROM [{self.table}] WHERE {self._where()}", (self.excluded,)
+            )
+        ]
         return ids + [key for key in self.added if key not in set(ids)]
 
     def __iter__(self) -> Iterator[str]:
@@ -263,35 +293,44 @@ class _Seen(_FromDatabase):
     file that loads after the one being read: a cold build would report the
     duplicate there, so that file must be re-read too."""
 
-    def __init__(self, conn: sqlite3.Connection, table: str, excluded: Iterable[str],
-                 order: Dict[str, int]):
+    def __init__(
+        self, conn: sqlite3.Connection, table: str, excluded: Iterable[str], order: dict[str, int]
+    ):
         super().__init__(conn, table, "record_file, record_line", excluded)
         self.order = order
         self.current = ""
-        self.later: Set[str] = set()
+        self.later: set[str] = set()
 
     def _lookup(self, key: str) -> Any:
         value = super()._lookup(key)
-        if value is not _MISSING and key not in self.added:
-            if self.order.get(value[0], -1) > self.order.get(self.current, -1):
-                self.later.add(value[0])
+        if (
+            value is not _MISSING
+            and key not in self.added
+            and self.order.get(value[0], -1) > self.order.get(self.current, -1)
+        ):
+            self.later.add(value[0])
         return value
 
 
 # -- the build ---------------------------------------------------------------------
 
+
 @dataclass
 class Loaded:
-    rows: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
-    files: Dict[str, Set[str]] = field(default_factory=dict)  # record type -> displays
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    files: dict[str, set[str]] = field(default_factory=dict)  # record type -> displays
     files_read: int = 0
     citations_verified: int = 0
     citations_unverified: int = 0
 
 
-def load_changed(data_dir: Path, conn: sqlite3.Connection, dirty: Set[str],
-                 on_file: Optional[Callable[[Path], None]] = None,
-                 scanned: Optional[Iterable[str]] = None) -> Loaded:
+def load_changed(
+    data_dir: Path,
+    conn: sqlite3.Connection,
+    dirty: set[str],
+    on_file: Callable[[Path], None] | None = None,
+    scanned: Iterable[str] | None = None,
+) -> Loaded:
     """Load the dirty files (displays) and those that depend on what changed in
     them. Raises BuildError with the problems a cold build would report.
     ``scanned``: the relative paths scan() found, in its order (the load
@@ -299,8 +338,11 @@ def load_changed(data_dir: Path, conn: sqlite3.Connection, dirty: Set[str],
     if scanned is None:
         all_files = [(t, str(path)) for t, path in discover_files(data_dir)]
     else:
-        all_files = [(TYPE_OF_FOLDER[rel.split("/", 1)[0]], str(data_dir / rel))
-                     for rel in scanned if not rel.endswith(".txt")]
+        all_files = [
+            (TYPE_OF_FOLDER[rel.split("/", 1)[0]], str(data_dir / rel))
+            for rel in scanned
+            if not rel.endswith(".txt")
+        ]
     order = {display: i for i, (_, display) in enumerate(all_files)}
     type_of = {display: t for t, display in all_files}
     for display in dirty:  # removed files: their type is their folder's
@@ -315,16 +357,21 @@ def load_changed(data_dir: Path, conn: sqlite3.Connection, dirty: Set[str],
         dirty |= later  # a duplicate id in a file that loads later: re-read it too
 
 
-def _load_once(data_dir: Path, conn: sqlite3.Connection, dirty: Set[str],
-               order: Dict[str, int], type_of: Dict[str, str],
-               on_file: Optional[Callable[[Path], None]]) -> Tuple[Loaded, Set[str]]:
+def _load_once(
+    data_dir: Path,
+    conn: sqlite3.Connection,
+    dirty: set[str],
+    order: dict[str, int],
+    type_of: dict[str, str],
+    on_file: Callable[[Path], None] | None,
+) -> tuple[Loaded, set[str]]:
     problems = ProblemLog()
     loader = RecordLoader(data_dir, problems, on_file)
     loaded = Loaded()
     by_type = {t: {d for d in dirty if type_of[d] == t} for t in TABLE_OF_TYPE}
     _prepare(loader, conn, by_type, order)
-    later: Set[str] = set()
-    for record_type, table in TABLE_OF_TYPE.items():
+    later: set[str] = set()
+    for record_type, _table in TABLE_OF_TYPE.items():
         files = by_type[record_type]
         if record_type == "monument":
             files |= _dependents(conn, by_type, loaded, "site", "monuments", "site_id")
@@ -350,16 +397,22 @@ def _load_once(data_dir: Path, conn: sqlite3.Connection, dirty: Set[str],
     return loaded, later
 
 
-def _prepare(loader: RecordLoader, conn: sqlite3.Connection, by_type: Dict[str, Set[str]],
-             order: Dict[str, int]) -> None:
+def _prepare(
+    loader: RecordLoader,
+    conn: sqlite3.Connection,
+    by_type: dict[str, set[str]],
+    order: dict[str, int],
+) -> None:
     """Point the loader's view of other records at the previous database."""
     for name in VOCABULARIES:
         ids = [row[0] for row in conn.execute(f"SELECT id FROM [{name}]")]
         loader.vocab[name] = set(ids)
         for term in ids:
             loader.seen["vocabulary"][f"{name}:{term}"] = (name, 1)
-    loader.ranks = {rank: term for term, rank in
-                    conn.execute("SELECT id, rank FROM damage_levels WHERE rank IS NOT NULL")}
+    loader.ranks = {
+        rank: term
+        for term, rank in conn.execute("SELECT id, rank FROM damage_levels WHERE rank IS NOT NULL")
+    }
     for record_type, table in TABLE_OF_TYPE.items():
         loader.seen[record_type] = _Seen(conn, table, by_type[record_type], order)
     loader.site_ids = _FromDatabase(conn, "sites", "1", by_type["site"])
@@ -367,75 +420,121 @@ def _prepare(loader: RecordLoader, conn: sqlite3.Connection, by_type: Dict[str, 
     loader.source_texts = _FromDatabase(conn, "sources", "text", by_type["source"])
 
 
-def _exclude(loader: RecordLoader, record_type: str, files: Set[str]) -> None:
+def _exclude(loader: RecordLoader, record_type: str, files: set[str]) -> None:
     """Files added to a type's set after _prepare: hide their old records too."""
     excluded = json.dumps(sorted(files))
     views = [loader.seen[record_type]]
-    views += {"site": [loader.site_ids], "monument": [loader.monument_sites],
-              "source": [loader.source_texts]}.get(record_type, [])
+    views += {
+        "site": [loader.site_ids],
+        "monument": [loader.monument_sites],
+        "source": [loader.source_texts],
+    }.get(record_type, [])
     for view in views:
         if view.excluded != excluded:
             view.excluded = excluded
             view.cache.clear()
 
 
-def _changed_ids(conn: sqlite3.Connection, table: str, files: Set[str], new_rows: List[dict],
-                 columns: Tuple[str, ...]) -> Set[str]:
+def _changed_ids(
+    conn: sqlite3.Connection,
+    table: str,
+    files: set[str],
+    new_rows: list[dict],
+    columns: tuple[str, ...],
+) -> set[str]:
     """Ids of the old records of ``files`` that are gone or differ in ``columns``."""
     if not files:
         return set()
-    old = {row[0]: tuple(row[1:]) for row in conn.execute(
-        f"SELECT id{''.join(', ' + c for c in columns)} FROM [{table}] "
-        f"WHERE record_file IN (SELECT value FROM json_each(?))", (json.dumps(sorted(files)),))}
+    old = {
+        row[0]: tuple(row[1:])
+        for row in conn.execute(
+            f"SELECT id{''.join(', ' + c for c in columns)} FROM [{table}] "
+            f"WHERE record_file IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(files)),),
+        )
+    }
     new = {row["id"]: tuple(row[c] for c in columns) for row in new_rows}
     return {key for key, value in old.items() if new.get(key) != value}
 
 
-def _files_referring(conn: sqlite3.Connection, sql: str, ids: Set[str]) -> Set[str]:
+def _files_referring(conn: sqlite3.Connection, sql: str, ids: set[str]) -> set[str]:
     if not ids:
         return set()
     return {row[0] for row in conn.execute(sql, (json.dumps(sorted(ids)),))}
 
 
-def _dependents(conn: sqlite3.Connection, by_type: Dict[str, Set[str]], loaded: Loaded,
-                upstream: str, table: str, column: str) -> Set[str]:
-    ids = _changed_ids(conn, TABLE_OF_TYPE[upstream], by_type[upstream],
-                       loaded.rows.get(TABLE_OF_TYPE[upstream], []), ())
-    return _files_referring(conn, f"SELECT DISTINCT record_file FROM [{table}] WHERE "
-                                  f"{column} IN (SELECT value FROM json_each(?))", ids)
+def _dependents(
+    conn: sqlite3.Connection,
+    by_type: dict[str, set[str]],
+    loaded: Loaded,
+    upstream: str,
+    table: str,
+    column: str,
+) -> set[str]:
+    ids = _changed_ids(
+        conn,
+        TABLE_OF_TYPE[upstream],
+        by_type[upstream],
+        loaded.rows.get(TABLE_OF_TYPE[upstream], []),
+        (),
+    )
+    return _files_referring(
+        conn,
+        f"SELECT DISTINCT record_file FROM [{table}] WHERE "
+        f"{column} IN (SELECT value FROM json_each(?))",
+        ids,
+    )
 
 
-def _event_dependents(conn: sqlite3.Connection, by_type: Dict[str, Set[str]],
-                      loaded: Loaded) -> Set[str]:
+def _event_dependents(
+    conn: sqlite3.Connection, by_type: dict[str, set[str]], loaded: Loaded
+) -> set[str]:
     """Event files whose checks could come out differently: they refer to a
     site, monument or source that is gone or changed."""
     files = _dependents(conn, by_type, loaded, "site", "events", "site_id")
-    monuments = _changed_ids(conn, "monuments", by_type["monument"],
-                             loaded.rows.get("monuments", []), ("site_id",))
-    files |= _files_referring(conn, """
+    monuments = _changed_ids(
+        conn, "monuments", by_type["monument"], loaded.rows.get("monuments", []), ("site_id",)
+    )
+    files |= _files_referring(
+        conn,
+        """
         SELECT DISTINCT e.record_file FROM event_monuments em JOIN events e ON e.id = em.event_id
-        WHERE em.monument_id IN (SELECT value FROM json_each(?))""", monuments)
-    sources = _changed_ids(conn, "sources", by_type["source"],
-                           loaded.rows.get("sources", []), ("text",))
-    files |= _files_referring(conn, """
+        WHERE em.monument_id IN (SELECT value FROM json_each(?))""",
+        monuments,
+    )
+    sources = _changed_ids(
+        conn, "sources", by_type["source"], loaded.rows.get("sources", []), ("text",)
+    )
+    files |= _files_referring(
+        conn,
+        """
         SELECT DISTINCT e.record_file FROM citations c JOIN events e ON e.id = c.event_id
-        WHERE c.source_id IN (SELECT value FROM json_each(?))""", sources)
+        WHERE c.source_id IN (SELECT value FROM json_each(?))""",
+        sources,
+    )
     return files
 
 
-def sources_of_texts(conn: sqlite3.Connection, data_dir: Path, texts: Set[str]) -> Set[str]:
+def sources_of_texts(conn: sqlite3.Connection, data_dir: Path, texts: set[str]) -> set[str]:
     """Source YAML files (displays) whose text file is one of ``texts``."""
     wanted = {str(data_dir / rel) for rel in texts}
     names = sorted({Path(rel).name for rel in texts})
-    rows = conn.execute("SELECT DISTINCT record_file, text_file FROM sources WHERE text_file IN "
-                        "(SELECT value FROM json_each(?))", (json.dumps(names),))
-    return {record_file for record_file, text_file in rows
-            if str(Path(record_file).parent / text_file) in wanted}
+    rows = conn.execute(
+        "SELECT DISTINCT record_file, text_file FROM sources WHERE text_file IN "
+        "(SELECT value FROM json_each(?))",
+        (json.dumps(names),),
+    )
+    return {
+        record_file
+        for record_file, text_file in rows
+        if str(Path(record_file).parent / text_file) in wanted
+    }
 
 
 # -- writing the changes -----------------------------------------------------------
 
-def apply(db: Any, loaded: Loaded) -> Dict[str, int]:
+
+def apply(db: Any, loaded: Loaded) -> dict[str, int]:
     """Replace the rows of the re-read files in ``db`` (a sqlite_utils Database),
     inside the caller's transaction; returns the expected row count of every
     table."""
@@ -443,27 +542,33 @@ def apply(db: Any, loaded: Loaded) -> Dict[str, int]:
     counts = writer.table_counts(db)
     files = {t: json.dumps(sorted(loaded.files.get(t, ()))) for t in TABLE_OF_TYPE}
     in_files = "record_file IN (SELECT value FROM json_each(?))"
-    old_events = [row[0] for row in conn.execute(f"SELECT id FROM events WHERE {in_files}",
-                                                 (files["event"],))]
+    old_events = [
+        row[0] for row in conn.execute(f"SELECT id FROM events WHERE {in_files}", (files["event"],))
+    ]
     old_event_ids = json.dumps(old_events)
-    touched_monuments = {row[0] for row in conn.execute(
-        "SELECT DISTINCT monument_id FROM event_monuments WHERE event_id IN "
-        "(SELECT value FROM json_each(?))", (old_event_ids,))}
+    touched_monuments = {
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT monument_id FROM event_monuments WHERE event_id IN "
+            "(SELECT value FROM json_each(?))",
+            (old_event_ids,),
+        )
+    }
     for table in ("event_monuments", "citations"):
-        cursor = conn.execute(f"DELETE FROM [{table}] WHERE event_id IN "
-                              f"(SELECT value FROM json_each(?))", (old_event_ids,))
+        cursor = conn.execute(
+            f"DELETE FROM [{table}] WHERE event_id IN (SELECT value FROM json_each(?))",
+            (old_event_ids,),
+        )
         counts[table] -= cursor.rowcount
     for record_type in ("event", "source", "monument", "site"):
         table = TABLE_OF_TYPE[record_type]
         if table in writer.FTS:
             _fts(conn, table, "'delete', ", in_files, files[record_type])
-        cursor = conn.execute(f"DELETE FROM [{table}] WHERE {in_files}",
-                              (files[record_type],))
+        cursor = conn.execute(f"DELETE FROM [{table}] WHERE {in_files}", (files[record_type],))
         counts[table] -= cursor.rowcount
     for record_type in ("site", "monument", "source", "event"):
         table = TABLE_OF_TYPE[record_type]
-        for name in ([table, "event_monuments", "citations"] if table == "events"
-                     else [table]):
+        for name in [table, "event_monuments", "citations"] if table == "events" else [table]:
             rows = loaded.rows.get(name, [])
             if rows:
                 writer.insert_rows(db, name, rows)
@@ -481,12 +586,15 @@ def _fts(conn: sqlite3.Connection, table: str, command: str, where: str, files: 
     """Add (or, with command "'delete', ", remove) the rows' full-text entries."""
     columns = writer.FTS[table]
     listed = ", ".join(f"[{c}]" for c in columns)
-    conn.execute(f"INSERT INTO [{table}_fts] ({'[' + table + '_fts], ' if command else ''}"
-                 f"rowid, {listed}) SELECT {command}rowid, {listed} FROM [{table}] "
-                 f"WHERE {where}", (files,))
+    conn.execute(
+        f"INSERT INTO [{table}_fts] ({'[' + table + '_fts], ' if command else ''}"
+        f"rowid, {listed}) SELECT {command}rowid, {listed} FROM [{table}] "
+        f"WHERE {where}",
+        (files,),
+    )
 
 
-def check_changes(db: Any, loaded: Loaded, expected: Dict[str, int]) -> List[str]:
+def check_changes(db: Any, loaded: Loaded, expected: dict[str, int]) -> list[str]:
     """What is wrong with the changed rows: broken references either way, and
     row counts. (The rest of the file was checked when it was built.)"""
     failures = []
@@ -496,7 +604,8 @@ def check_changes(db: Any, loaded: Loaded, expected: Dict[str, int]) -> List[str
             broken = conn.execute(
                 f"SELECT count(*) FROM [{table}] t WHERE t.[{column}] IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM [{other}] o WHERE o.[{other_column}] = t.[{column}])"
-                + _only_changed(table, loaded)).fetchone()[0]
+                + _only_changed(table, loaded)
+            ).fetchone()[0]
             if broken:
                 failures.append(f"{table}.{column}: {broken} broken reference(s)")
     actual = writer.table_counts(db)
@@ -519,11 +628,12 @@ def _only_changed(table: str, loaded: Loaded) -> str:
     return ""
 
 
-def _sql_json(values: List[str]) -> str:
+def _sql_json(values: list[str]) -> str:
     return json.dumps(values).replace("'", "''")
 
 
 # -- the whole incremental build ---------------------------------------------------
+
 
 def cold_manifest(data_dir: Path) -> Manifest:
     """The manifest a cold build records: taken before it reads anything, so
@@ -532,13 +642,16 @@ def cold_manifest(data_dir: Path) -> Manifest:
     return Manifest(code_fingerprint(), str(data_dir), Manifest.token_for(files), files)
 
 
-def build_incrementally(data_dir: Path, target: Path,
-                        on_file: Optional[Callable[[Path], None]], started: float,
-                        in_place: bool = False) -> Any:
+def build_incrementally(
+    data_dir: Path,
+    target: Path,
+    on_file: Callable[[Path], None] | None,
+    started: float,
+    in_place: bool = False,
+) -> Any:
     """Update ``target`` from the files that changed; a BuildSummary, or None
     when only a cold build will do (no usable manifest, a vocabulary changed).
     Raises BuildError, leaving ``target`` byte-identical."""
-    import sqlite_utils
 
     from .pipeline import BuildSummary
 
@@ -554,44 +667,63 @@ def build_incrementally(data_dir: Path, target: Path,
     try:
         dirty = {str(data_dir / rel) for rel in found.yaml}
         dirty |= sources_of_texts(conn, data_dir, found.texts)
-        loaded = load_changed(data_dir, conn, dirty, on_file, found.files) if dirty \
-            else Loaded()
+        loaded = load_changed(data_dir, conn, dirty, on_file, found.files) if dirty else Loaded()
     finally:
         conn.close()
     if not dirty:
         if found.files != manifest.files:  # touched, not changed: remember the new stat
-            Manifest(manifest.fingerprint, str(data_dir), manifest.token,
-                     found.files).write(target)
+            Manifest(manifest.fingerprint, str(data_dir), manifest.token, found.files).write(target)
         conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
         try:
             tables, verified, unverified = _totals(conn)
         finally:
             conn.close()
-        return BuildSummary(tables, _yaml_count(found.files), verified, unverified,
-                            time.perf_counter() - started, files_reread=0)
-    new_manifest = Manifest(manifest.fingerprint, str(data_dir),
-                            Manifest.token_for(found.files), found.files)
+        return BuildSummary(
+            tables,
+            _yaml_count(found.files),
+            verified,
+            unverified,
+            time.perf_counter() - started,
+            files_reread=0,
+        )
+    new_manifest = Manifest(
+        manifest.fingerprint, str(data_dir), Manifest.token_for(found.files), found.files
+    )
     if in_place:
         tables, verified, unverified = _apply_in_place(target, loaded, new_manifest.token)
     else:
         tables, verified, unverified = _apply_to_copy(target, loaded, new_manifest.token)
     new_manifest.write(target)
-    return BuildSummary(tables, _yaml_count(found.files), verified, unverified,
-                        time.perf_counter() - started, files_reread=loaded.files_read)
+    return BuildSummary(
+        tables,
+        _yaml_count(found.files),
+        verified,
+        unverified,
+        time.perf_counter() - started,
+        files_reread=loaded.files_read,
+    )
 
 
-def _apply_and_check(db: Any, target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str, int], int, int]:
+def _apply_and_check(
+    db: Any, target: Path, loaded: Loaded, token: int
+) -> tuple[dict[str, int], int, int]:
     with db.conn:  # one transaction: all of it, or (an exception) none of it
         expected = apply(db, loaded)
         failures = check_changes(db, loaded, expected)
         if failures:
-            raise BuildError([Problem(str(target), 1, "", "database check failed: " + f,
-                                      "a consistent database") for f in failures])
+            raise BuildError(
+                [
+                    Problem(
+                        str(target), 1, "", "database check failed: " + f, "a consistent database"
+                    )
+                    for f in failures
+                ]
+            )
         db.execute(f"PRAGMA user_version = {token}")
     return _totals(db.conn)
 
 
-def _apply_to_copy(target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str, int], int, int]:
+def _apply_to_copy(target: Path, loaded: Loaded, token: int) -> tuple[dict[str, int], int, int]:
     from .pipeline import swapped_in
 
     with swapped_in(target, copy_of=target) as db:
@@ -599,7 +731,7 @@ def _apply_to_copy(target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str, 
     return totals
 
 
-def _apply_in_place(target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str, int], int, int]:
+def _apply_in_place(target: Path, loaded: Loaded, token: int) -> tuple[dict[str, int], int, int]:
     """SQLite's own rollback journal instead of a copy: on an exception the
     transaction rolls back and the file is as it was; if the process is
     killed, the journal left beside it rolls it back the next time SQLite
@@ -616,12 +748,11 @@ def _apply_in_place(target: Path, loaded: Loaded, token: int) -> Tuple[Dict[str,
         db.close()
 
 
-def _yaml_count(files: Dict[str, FileState]) -> int:
+def _yaml_count(files: dict[str, FileState]) -> int:
     return sum(1 for rel in files if not rel.endswith(".txt"))
 
 
-def _totals(conn: sqlite3.Connection) -> Tuple[Dict[str, int], int, int]:
-    tables = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]
-              for t in writer.TABLES}
+def _totals(conn: sqlite3.Connection) -> tuple[dict[str, int], int, int]:
+    tables = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in writer.TABLES}
     verified = conn.execute("SELECT count(*) FROM citations WHERE verified = 1").fetchone()[0]
     return tables, verified, tables["citations"] - verified

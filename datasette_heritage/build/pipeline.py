@@ -7,35 +7,36 @@ it over the target (an atomic rename on POSIX). Any failure, including a
 kill, leaves the previous file as it was; a later build removes the temporary
 files of builds that died.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, Optional
 
 import sqlite_utils
 
 from . import writer
-from .records import LoadStats, RecordLoader
 from .problems import BuildError, Problem, ProblemLog
+from .records import LoadStats, RecordLoader
 
 TEMP_SUFFIX = ".building"
 
 
 @dataclass
 class BuildSummary:
-    tables: Dict[str, int] = field(default_factory=dict)
+    tables: dict[str, int] = field(default_factory=dict)
     files: int = 0
     citations_verified: int = 0
     citations_unverified: int = 0
     seconds: float = 0.0
     # Incremental builds: how many files were read again (None: a cold build).
-    files_reread: Optional[int] = None
+    files_reread: int | None = None
 
 
 def temp_path_for(target: Path) -> Path:
@@ -46,7 +47,7 @@ def remove_stale_temp_files(target: Path) -> None:
     """Delete temporary files left by builds of ``target`` whose process is gone."""
     prefix = f".{target.name}."
     for path in target.parent.glob(f"{prefix}*{TEMP_SUFFIX}*"):
-        pid_text = path.name[len(prefix):].split(".", 1)[0]
+        pid_text = path.name[len(prefix) :].split(".", 1)[0]
         if pid_text.isdigit() and int(pid_text) != os.getpid() and _alive(int(pid_text)):
             continue
         _unlink(path)
@@ -83,7 +84,7 @@ def _unlink(path: Path) -> None:
         pass
 
 
-def validate(data_dir: Path, on_file: Optional[Callable[[Path], None]] = None) -> LoadStats:
+def validate(data_dir: Path, on_file: Callable[[Path], None] | None = None) -> LoadStats:
     """Run every check the build runs; write nothing. Raises BuildError."""
     problems = ProblemLog()
     loader = RecordLoader(Path(data_dir), problems, on_file)
@@ -93,9 +94,13 @@ def validate(data_dir: Path, on_file: Optional[Callable[[Path], None]] = None) -
     return loader.stats
 
 
-def build(data_dir: Path, db_path: Path,
-          on_file: Optional[Callable[[Path], None]] = None,
-          incremental: bool = False, in_place: bool = False) -> BuildSummary:
+def build(
+    data_dir: Path,
+    db_path: Path,
+    on_file: Callable[[Path], None] | None = None,
+    incremental: bool = False,
+    in_place: bool = False,
+) -> BuildSummary:
     """Build ``db_path`` from ``data_dir``. Raises BuildError, leaving any
     existing ``db_path`` untouched.
 
@@ -108,19 +113,30 @@ def build(data_dir: Path, db_path: Path,
     started = time.perf_counter()
     target = Path(db_path)
     if target.exists() and target.is_dir():
-        raise BuildError([Problem(str(target), 1, "", "is a directory",
-                                  "a path for the database file")])
+        raise BuildError(
+            [Problem(str(target), 1, "", "is a directory", "a path for the database file")]
+        )
     if not target.parent.is_dir():
-        raise BuildError([Problem(str(target), 1, "", f"no folder {str(target.parent)!r}",
-                                  "an existing folder for the database")])
+        raise BuildError(
+            [
+                Problem(
+                    str(target),
+                    1,
+                    "",
+                    f"no folder {str(target.parent)!r}",
+                    "an existing folder for the database",
+                )
+            ]
+        )
     remove_stale_temp_files(target)
     recover_interrupted_write(target)
     manifest = None
     if incremental:
         from . import incremental as incremental_build
 
-        summary = incremental_build.build_incrementally(Path(data_dir), target, on_file,
-                                                        started, in_place)
+        summary = incremental_build.build_incrementally(
+            Path(data_dir), target, on_file, started, in_place
+        )
         if summary is not None:
             return summary
         if Path(data_dir).is_dir():
@@ -137,25 +153,36 @@ def build(data_dir: Path, db_path: Path,
         writer.finish(db)
         failures = writer.check(db, loader.stats.rows)
         if failures:
-            raise BuildError([Problem(str(target), 1, "", "database check failed: " + f,
-                                      "a consistent database") for f in failures])
+            raise BuildError(
+                [
+                    Problem(
+                        str(target), 1, "", "database check failed: " + f, "a consistent database"
+                    )
+                    for f in failures
+                ]
+            )
         tables = writer.table_counts(db)
         if manifest is not None:
             # Ties the manifest to this very file (incremental.read_manifest).
             db.execute(f"PRAGMA user_version = {manifest.token}")
     if manifest is not None:
         manifest.write(target)
-    return BuildSummary(tables, loader.stats.files, loader.stats.citations_verified,
-                        loader.stats.citations_unverified, time.perf_counter() - started)
+    return BuildSummary(
+        tables,
+        loader.stats.files,
+        loader.stats.citations_verified,
+        loader.stats.citations_unverified,
+        time.perf_counter() - started,
+    )
 
 
 @contextmanager
-def swapped_in(target: Path, copy_of: Optional[Path] = None) -> Iterator[sqlite_utils.Database]:
+def swapped_in(target: Path, copy_of: Path | None = None) -> Iterator[sqlite_utils.Database]:
     """A database written beside ``target`` (new, or a copy of ``copy_of``)
     that replaces ``target`` with an atomic rename when the block ends; on any
     exception (or a kill) ``target`` is untouched and the temporary file goes."""
     temp = temp_path_for(target)
-    db: Optional[sqlite_utils.Database] = None
+    db: sqlite_utils.Database | None = None
     try:
         if copy_of is not None:
             shutil.copyfile(copy_of, temp)

@@ -3,10 +3,11 @@
 Every problem is reported as one line, ``FILE:LINE: field: what is wrong
 (what was expected)``, so editors can jump to it from a terminal or editor.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class Problem:
     line: int
     field: str
     message: str
-    expected: Optional[str] = None
+    expected: str | None = None
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}: {self.field or '(file)'}: {self.message}"
@@ -28,14 +29,14 @@ class BuildError(Exception):
     """Raised when the records have problems; carries every problem found."""
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems: List[Problem] = list(problems)
+        self.problems: list[Problem] = list(problems)
         super().__init__(f"{len(self.problems)} problem(s) in the records")
 
     def report(self, limit: int = 50) -> str:
         return format_problems(self.problems, limit)
 
 
-def format_problems(problems: List[Problem], limit: int = 50) -> str:
+def format_problems(problems: list[Problem], limit: int = 50) -> str:
     """One line per problem, at most ``limit`` lines plus a count of the rest."""
     lines = [str(p) for p in problems[:limit]]
     if len(problems) > limit:
@@ -48,7 +49,7 @@ def format_problems(problems: List[Problem], limit: int = 50) -> str:
 class ProblemLog:
     """Collects problems while loading so one run reports all of them."""
 
-    problems: List[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def add(
         self,
@@ -56,7 +57,7 @@ class ProblemLog:
         line: int,
         field_name: str,
         message: str,
-        expected: Optional[str] = None,
+        expected: str | None = None,
     ) -> None:
         self.problems.append(Problem(file, line, field_name, message, expected))
 

@@ -11,13 +11,14 @@ plain and white space runs made single spaces, with a note of where runs
 were shortened to map offsets back (tests/test_fast_paths.py checks the two
 agree).
 """
+
 from __future__ import annotations
 
 import difflib
 import re
 from bisect import bisect_left
 from functools import lru_cache
-from typing import List, Optional, Pattern, Tuple
+from re import Pattern
 
 _SINGLE = "'\u2018\u2019\u201a\u201b\u2032\u02bc"
 _DOUBLE = '"\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb'
@@ -26,14 +27,18 @@ _CLASSES = {}
 for chars in (_SINGLE, _DOUBLE, _DASHES):
     for ch in chars:
         _CLASSES[ch] = "[" + re.escape(chars) + "]"
-_FOLD = str.maketrans({**{c: "'" for c in _SINGLE}, **{c: '"' for c in _DOUBLE},
-                       **{c: "-" for c in _DASHES}})
+_FOLD = str.maketrans(
+    {**{c: "'" for c in _SINGLE}, **{c: '"' for c in _DOUBLE}, **{c: "-" for c in _DASHES}}
+)
 _SPACE = re.compile(r"\s+")
 _RUNS = re.compile(r"\s\s+")
 # str.replace per character is far faster than str.translate on non-ASCII
 # text (translate looks every character up in a dict).
-_FOLD_PAIRS = [(c, "'") for c in _SINGLE[1:]] + [(c, '"') for c in _DOUBLE[1:]] + \
-              [(c, "-") for c in _DASHES[1:]]
+_FOLD_PAIRS = (
+    [(c, "'") for c in _SINGLE[1:]]
+    + [(c, '"') for c in _DOUBLE[1:]]
+    + [(c, "-") for c in _DASHES[1:]]
+)
 
 
 @lru_cache(maxsize=4096)
@@ -50,7 +55,7 @@ def quote_pattern(quote: str) -> Pattern[str]:
     return re.compile(head + r"\s+".join(parts) + tail)
 
 
-def find_quote(quote: str, text: str) -> Optional[Tuple[int, int]]:
+def find_quote(quote: str, text: str) -> tuple[int, int] | None:
     """(start, end) character offsets of the quote in text, or None: the
     leftmost match of ``quote_pattern(quote)``."""
     quote = quote.strip()
@@ -64,8 +69,9 @@ def find_quote(quote: str, text: str) -> Optional[Tuple[int, int]]:
         end = at + len(wanted)
         # Folding keeps word characters as they are, and white space becomes
         # a space: the boundaries read the same in the folded text.
-        if not (head and at and _is_word(folded[at - 1])) and \
-                not (tail and end < len(folded) and _is_word(folded[end])):
+        if not (head and at and _is_word(folded[at - 1])) and not (
+            tail and end < len(folded) and _is_word(folded[end])
+        ):
             return _original(runs, removed, at), _original(runs, removed, end - 1) + 1
         at = folded.find(wanted, at + 1)
     return None
@@ -83,7 +89,7 @@ def _is_word(char: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _searchable(text: str) -> Tuple[str, List[int], List[int]]:
+def _searchable(text: str) -> tuple[str, list[int], list[int]]:
     """The text folded, white space runs as single spaces and the ends
     stripped; then where each shortened run is in it, and how many characters
     were dropped up to and including that run."""
@@ -100,7 +106,7 @@ def _searchable(text: str) -> Tuple[str, List[int], List[int]]:
     return " ".join(folded.split()), runs, [lead] + dropped
 
 
-def _original(runs: List[int], removed: List[int], position: int) -> int:
+def _original(runs: list[int], removed: list[int], position: int) -> int:
     """Offset in the original text of a character of the searchable one."""
     return position + removed[bisect_left(runs, position)]
 

@@ -7,20 +7,23 @@ and rows are handed out one file at a time so a large corpus never has to be
 held in memory whole. Problems are collected, not raised, so one run reports
 all of them; the caller decides what to do with the rows it already has.
 """
+
 from __future__ import annotations
 
 import difflib
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any
 
 from ..dates import EdtfError, parse_edtf
+from ..schema import VOCABULARIES
 from .problems import ProblemLog
 from .quotes import closest_passage, find_quote
-from .schema_check import field_name, line_of, validate_record
 from .safe_yaml import YamlError, decode_utf8, read_yaml_file
+from .schema_check import field_name, line_of, validate_record
 
 # Folder under data/ for each record type, in the order they are loaded.
 FOLDERS = (
@@ -30,31 +33,33 @@ FOLDERS = (
     ("source", "sources"),
     ("event", "events"),
 )
-VOCABULARIES = ("damage_levels", "causes", "event_kinds", "monument_types")
 EDTF_EXAMPLES = "an EDTF date such as 2015-08-30, 2015-08, 2015, 2015-05/2016-03 or 2016-12-11?"
 
-Rows = Dict[str, List[Dict[str, Any]]]
+Rows = dict[str, list[dict[str, Any]]]
 
 
 @dataclass
 class LoadStats:
     files: int = 0
-    rows: Dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
     citations_verified: int = 0
     citations_unverified: int = 0
 
 
-def discover_files(data_dir: Path) -> List[Tuple[str, Path]]:
+def discover_files(data_dir: Path) -> list[tuple[str, Path]]:
     """Every record file under data_dir as (record type, path), in load order."""
     found = []
     for record_type, folder in FOLDERS:
-        found.extend((record_type, Path(path))
-                     for _, path, _ in walk(Path(data_dir) / folder, (".yml", ".yaml")))
+        found.extend(
+            (record_type, Path(path))
+            for _, path, _ in walk(Path(data_dir) / folder, (".yml", ".yaml"))
+        )
     return found
 
 
-def walk(base: Path, suffixes: Tuple[str, ...], with_stat: bool = False
-         ) -> List[Tuple[Tuple[str, ...], str, Optional[os.stat_result]]]:
+def walk(
+    base: Path, suffixes: tuple[str, ...], with_stat: bool = False
+) -> list[tuple[tuple[str, ...], str, os.stat_result | None]]:
     """Files under ``base`` (not following links to folders) whose suffix is one
     of ``suffixes``, in the order their paths sort: (path parts below base,
     path, stat if asked).
@@ -62,9 +67,9 @@ def walk(base: Path, suffixes: Tuple[str, ...], with_stat: bool = False
     os.scandir, not Path.rglob: a folder entry says whether it is a file
     without another system call, and no Path object is made per entry, which
     matters for the 40,000 files of a corpus of a million citations."""
-    found: List[Tuple[Tuple[str, ...], str, Optional[os.stat_result]]] = []
+    found: list[tuple[tuple[str, ...], str, os.stat_result | None]] = []
 
-    def visit(folder: str, parts: Tuple[str, ...]) -> None:
+    def visit(folder: str, parts: tuple[str, ...]) -> None:
         try:
             entries = list(os.scandir(folder))
         except (FileNotFoundError, NotADirectoryError, PermissionError):
@@ -73,8 +78,9 @@ def walk(base: Path, suffixes: Tuple[str, ...], with_stat: bool = False
             if entry.is_dir(follow_symlinks=False):
                 visit(entry.path, parts + (entry.name,))
             elif os.path.splitext(entry.name)[1] in suffixes and entry.is_file():
-                found.append((parts + (entry.name,), entry.path,
-                              entry.stat() if with_stat else None))
+                found.append(
+                    (parts + (entry.name,), entry.path, entry.stat() if with_stat else None)
+                )
 
     visit(str(base), ())
     found.sort(key=lambda item: item[0])
@@ -84,45 +90,57 @@ def walk(base: Path, suffixes: Tuple[str, ...], with_stat: bool = False
 class RecordLoader:
     """Loads one data directory. Iterate ``rows()`` for the table rows."""
 
-    def __init__(self, data_dir: Path, problems: ProblemLog,
-                 on_file: Optional[Callable[[Path], None]] = None):
+    def __init__(
+        self, data_dir: Path, problems: ProblemLog, on_file: Callable[[Path], None] | None = None
+    ):
         self.data_dir = Path(data_dir)
         self.problems = problems
         self.on_file = on_file
         self.stats = LoadStats()
-        self.vocab: Dict[str, Set[str]] = {name: set() for name in VOCABULARIES}
-        self.ranks: Dict[int, str] = {}
+        self.vocab: dict[str, set[str]] = {name: set() for name in VOCABULARIES}
+        self.ranks: dict[int, str] = {}
         # id -> (file, line) of its first definition, per record type
-        self.seen: Dict[str, Dict[str, Tuple[str, int]]] = {t: {} for t, _ in FOLDERS}
+        self.seen: dict[str, dict[str, tuple[str, int]]] = {t: {} for t, _ in FOLDERS}
         # Record types with a file that could not be read: references to them
         # are not reported, since the missing ids are most likely in that file.
-        self.unreadable: Set[str] = set()
+        self.unreadable: set[str] = set()
         # Vocabularies without a file: their terms are not reported one by one.
-        self.missing_vocabularies: Set[str] = set()
-        self.site_ids: Set[str] = set()
-        self.monument_sites: Dict[str, str] = {}
-        self.source_texts: Dict[str, Optional[str]] = {}
+        self.missing_vocabularies: set[str] = set()
+        self.site_ids: set[str] = set()
+        self.monument_sites: dict[str, str] = {}
+        self.source_texts: dict[str, str | None] = {}
 
-    def files(self) -> List[Tuple[str, Path]]:
+    def files(self) -> list[tuple[str, Path]]:
         return discover_files(self.data_dir)
 
-    def rows(self) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
+    def rows(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """Yield (table, rows) batches, one or more per file, in load order."""
         if not self.data_dir.is_dir():
-            self.problems.add(str(self.data_dir), 1, "", "no such directory",
-                              "a data directory with sites/, monuments/, sources/, events/")
+            self.problems.add(
+                str(self.data_dir),
+                1,
+                "",
+                "no such directory",
+                "a data directory with sites/, monuments/, sources/, events/",
+            )
             return
         files = self.files()
         vocab_files = {p.stem for t, p in files if t == "vocabulary"}
         for name in VOCABULARIES:
             if name not in vocab_files:
-                self.problems.add(self._display(self.data_dir / "vocabularies" / f"{name}.yml"),
-                                  1, "", "vocabulary file is missing",
-                                  f"a list of {name.replace('_', ' ')} terms")
+                self.problems.add(
+                    self._display(self.data_dir / "vocabularies" / f"{name}.yml"),
+                    1,
+                    "",
+                    "vocabulary file is missing",
+                    f"a list of {name.replace('_', ' ')} terms",
+                )
                 self.missing_vocabularies.add(name)
         yield from self.load_files(files)
 
-    def load_files(self, files: List[Tuple[str, Path]]) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
+    def load_files(
+        self, files: list[tuple[str, Path]]
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """Load these files, in this order; yield (table, rows) batches.
         (An incremental build loads only some files, with ``seen`` and the
         other views of the remaining records taken from the previous build.)"""
@@ -141,8 +159,9 @@ class RecordLoader:
     def _display(self, path: Path) -> str:
         return str(path)
 
-    def _records(self, path: Path, record_type: str,
-                 namespace: str = "") -> Iterator[Tuple[str, Any]]:
+    def _records(
+        self, path: Path, record_type: str, namespace: str = ""
+    ) -> Iterator[tuple[str, Any]]:
         """Valid records of one file, with the file's display name.
 
         ``namespace`` scopes ids: vocabulary ids are unique per vocabulary.
@@ -157,15 +176,23 @@ class RecordLoader:
         if document is None:
             return
         if not isinstance(document, list):
-            self.problems.add(display, getattr(document, "line", 1), "",
-                              "the file should be a list of records",
-                              "a YAML list: each record starts with '- id: ...'")
+            self.problems.add(
+                display,
+                getattr(document, "line", 1),
+                "",
+                "the file should be a list of records",
+                "a YAML list: each record starts with '- id: ...'",
+            )
             return
         for index, record in enumerate(document):
             if not isinstance(record, dict):
-                self.problems.add(display, document.item_lines[index], f"[{index}]",
-                                  "a record should be a mapping of fields",
-                                  "id: ..., name: ...")
+                self.problems.add(
+                    display,
+                    document.item_lines[index],
+                    f"[{index}]",
+                    "a record should be a mapping of fields",
+                    "id: ..., name: ...",
+                )
                 continue
             errors = validate_record(record_type, record, display)
             if errors:
@@ -183,29 +210,49 @@ class RecordLoader:
         key = namespace + record["id"]
         if key in seen:
             first_file, first_line = seen[key]
-            self.problems.add(display, line_of(record, ["id"]), "id",
-                              f"duplicate id {record['id']!r} (first defined at "
-                              f"{first_file}:{first_line})", "ids unique per record type")
+            self.problems.add(
+                display,
+                line_of(record, ["id"]),
+                "id",
+                f"duplicate id {record['id']!r} (first defined at {first_file}:{first_line})",
+                "ids unique per record type",
+            )
             return False
         seen[key] = (display, record.line)
         return True
 
-    def _check_ref(self, display: str, record: Any, path: List[Any], value: Any,
-                   known: Any, what: str, where: str, ref_type: str,
-                   namespace: str = "") -> bool:
+    def _check_ref(
+        self,
+        display: str,
+        record: Any,
+        path: list[Any],
+        value: Any,
+        known: Any,
+        what: str,
+        where: str,
+        ref_type: str,
+        namespace: str = "",
+    ) -> bool:
         if value in known:
             return True
         if ref_type in self.unreadable or namespace + str(value) in self.seen[ref_type]:
             return False  # defined but broken, or maybe in an unreadable file: reported there
         if ref_type == "vocabulary" and namespace.rstrip(":") in self.missing_vocabularies:
             return False  # the missing file is reported
-        guess = difflib.get_close_matches(str(value), list(known), n=1) if len(known) < 50000 else []
+        guess = (
+            difflib.get_close_matches(str(value), list(known), n=1) if len(known) < 50000 else []
+        )
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
-        self.problems.add(display, line_of(record, path), field_name(path),
-                          f"unknown {what} {value!r}{hint}", f"the id of a {what} in {where}")
+        self.problems.add(
+            display,
+            line_of(record, path),
+            field_name(path),
+            f"unknown {what} {value!r}{hint}",
+            f"the id of a {what} in {where}",
+        )
         return False
 
-    def _date(self, display: str, record: Any, key: str) -> Optional[Any]:
+    def _date(self, display: str, record: Any, key: str) -> Any | None:
         value = record.get(key)
         if value is None:
             return None
@@ -221,61 +268,109 @@ class RecordLoader:
         name = path.stem
         display = self._display(path)
         if name not in VOCABULARIES:
-            self.problems.add(display, 1, "", f"unknown vocabulary {name!r}",
-                              "a file named for one of: " + ", ".join(VOCABULARIES))
+            self.problems.add(
+                display,
+                1,
+                "",
+                f"unknown vocabulary {name!r}",
+                "a file named for one of: " + ", ".join(VOCABULARIES),
+            )
             return {}
         rows = []
         for display, record in self._records(path, "vocabulary", namespace=name + ":"):
             if name == "damage_levels":
                 rank = record.get("rank")
                 if rank is None:
-                    self.problems.add(display, record.line, "rank",
-                                      "missing: damage levels are ordered by rank",
-                                      "a whole number, 1 for the most severe")
+                    self.problems.add(
+                        display,
+                        record.line,
+                        "rank",
+                        "missing: damage levels are ordered by rank",
+                        "a whole number, 1 for the most severe",
+                    )
                 elif rank in self.ranks:
-                    self.problems.add(display, line_of(record, ["rank"]), "rank",
-                                      f"rank {rank} is already used by {self.ranks[rank]!r}",
-                                      "a different rank for each damage level")
+                    self.problems.add(
+                        display,
+                        line_of(record, ["rank"]),
+                        "rank",
+                        f"rank {rank} is already used by {self.ranks[rank]!r}",
+                        "a different rank for each damage level",
+                    )
                 else:
                     self.ranks[rank] = record["id"]
             self.vocab[name].add(record["id"])
-            rows.append({"id": record["id"], "label": record["label"],
-                         "description": record["description"], "rank": record.get("rank")})
+            rows.append(
+                {
+                    "id": record["id"],
+                    "label": record["label"],
+                    "description": record["description"],
+                    "rank": record.get("rank"),
+                }
+            )
         return {name: rows}
 
     def _load_site(self, path: Path) -> Rows:
         rows = []
         for display, r in self._records(path, "site"):
             self.site_ids.add(r["id"])
-            rows.append({
-                "id": r["id"], "name": r["name"],
-                "alternative_names": json.dumps(r.get("alternative_names") or [], ensure_ascii=False),
-                "country": r["country"], "latitude": r.get("latitude"),
-                "longitude": r.get("longitude"), "wikidata": r.get("wikidata"),
-                "unesco_whc_id": r.get("unesco_whc_id"), "description": r.get("description"),
-                "record_file": display, "record_line": r.line,
-            })
+            rows.append(
+                {
+                    "id": r["id"],
+                    "name": r["name"],
+                    "alternative_names": json.dumps(
+                        r.get("alternative_names") or [], ensure_ascii=False
+                    ),
+                    "country": r["country"],
+                    "latitude": r.get("latitude"),
+                    "longitude": r.get("longitude"),
+                    "wikidata": r.get("wikidata"),
+                    "unesco_whc_id": r.get("unesco_whc_id"),
+                    "description": r.get("description"),
+                    "record_file": display,
+                    "record_line": r.line,
+                }
+            )
         return {"sites": rows}
 
     def _load_monument(self, path: Path) -> Rows:
         rows = []
         for display, r in self._records(path, "monument"):
-            ok = self._check_ref(display, r, ["site_id"], r["site_id"], self.site_ids,
-                                 "site", "data/sites/", "site")
-            ok &= self._check_ref(display, r, ["type"], r["type"], self.vocab["monument_types"],
-                                  "monument type", "data/vocabularies/monument_types.yml",
-                                  "vocabulary", "monument_types:")
+            ok = self._check_ref(
+                display, r, ["site_id"], r["site_id"], self.site_ids, "site", "data/sites/", "site"
+            )
+            ok &= self._check_ref(
+                display,
+                r,
+                ["type"],
+                r["type"],
+                self.vocab["monument_types"],
+                "monument type",
+                "data/vocabularies/monument_types.yml",
+                "vocabulary",
+                "monument_types:",
+            )
             if not ok:
                 continue
             self.monument_sites[r["id"]] = r["site_id"]
-            rows.append({
-                "id": r["id"], "site_id": r["site_id"], "name": r["name"],
-                "alternative_names": json.dumps(r.get("alternative_names") or [], ensure_ascii=False),
-                "type": r["type"], "period": r.get("period"),
-                "latitude": r.get("latitude"), "longitude": r.get("longitude"),
-                "wikidata": r.get("wikidata"), "description": r.get("description"),
-                "condition": None, "record_file": display, "record_line": r.line,
-            })
+            rows.append(
+                {
+                    "id": r["id"],
+                    "site_id": r["site_id"],
+                    "name": r["name"],
+                    "alternative_names": json.dumps(
+                        r.get("alternative_names") or [], ensure_ascii=False
+                    ),
+                    "type": r["type"],
+                    "period": r.get("period"),
+                    "latitude": r.get("latitude"),
+                    "longitude": r.get("longitude"),
+                    "wikidata": r.get("wikidata"),
+                    "description": r.get("description"),
+                    "condition": None,
+                    "record_file": display,
+                    "record_line": r.line,
+                }
+            )
         return {"monuments": rows}
 
     def _load_source(self, path: Path) -> Rows:
@@ -288,26 +383,38 @@ class RecordLoader:
                 if text is None:
                     continue
             self.source_texts[r["id"]] = text
-            rows.append({
-                "id": r["id"], "title": r["title"], "publisher": r.get("publisher"),
-                "credit": r.get("credit"),
-                "published": published.text if published else None,
-                "published_start": published.start if published else None,
-                "published_end": published.end if published else None,
-                "published_precision": published.precision if published else None,
-                "published_note": r.get("published_note"), "url": r.get("url"),
-                "language": r["language"], "text": text, "text_file": r.get("text_file"),
-                "record_file": display, "record_line": r.line,
-            })
+            rows.append(
+                {
+                    "id": r["id"],
+                    "title": r["title"],
+                    "publisher": r.get("publisher"),
+                    "credit": r.get("credit"),
+                    "published": published.text if published else None,
+                    "published_start": published.start if published else None,
+                    "published_end": published.end if published else None,
+                    "published_precision": published.precision if published else None,
+                    "published_note": r.get("published_note"),
+                    "url": r.get("url"),
+                    "language": r["language"],
+                    "text": text,
+                    "text_file": r.get("text_file"),
+                    "record_file": display,
+                    "record_line": r.line,
+                }
+            )
         return {"sources": rows}
 
-    def _read_text(self, text_path: Path, display: str, record: Any) -> Optional[str]:
+    def _read_text(self, text_path: Path, display: str, record: Any) -> str | None:
         try:
             raw = text_path.read_bytes()
         except OSError:
-            self.problems.add(display, line_of(record, ["text_file"]), "text_file",
-                              f"no file {self._display(text_path)}",
-                              "the source's text as a UTF-8 file beside this YAML file")
+            self.problems.add(
+                display,
+                line_of(record, ["text_file"]),
+                "text_file",
+                f"no file {self._display(text_path)}",
+                "the source's text as a UTF-8 file beside this YAML file",
+            )
             return None
         try:
             return decode_utf8(raw, self._display(text_path))
@@ -318,76 +425,138 @@ class RecordLoader:
     def _load_event(self, path: Path) -> Rows:
         events, links, citations = [], [], []
         for display, r in self._records(path, "event"):
-            site_known = self._check_ref(display, r, ["site_id"], r["site_id"], self.site_ids,
-                                         "site", "data/sites/", "site")
+            site_known = self._check_ref(
+                display, r, ["site_id"], r["site_id"], self.site_ids, "site", "data/sites/", "site"
+            )
             ok = site_known
-            ok &= self._check_ref(display, r, ["kind"], r["kind"], self.vocab["event_kinds"],
-                                  "event kind", "data/vocabularies/event_kinds.yml",
-                                  "vocabulary", "event_kinds:")
+            ok &= self._check_ref(
+                display,
+                r,
+                ["kind"],
+                r["kind"],
+                self.vocab["event_kinds"],
+                "event kind",
+                "data/vocabularies/event_kinds.yml",
+                "vocabulary",
+                "event_kinds:",
+            )
             date = self._date(display, r, "date")
             ok &= date is not None
             event_links = self._event_monuments(display, r, site_known)
             event_citations = self._event_citations(display, r)
             if not ok or event_links is None or event_citations is None:
                 continue
-            events.append({
-                "id": r["id"], "kind": r["kind"], "title": r["title"], "date": date.text,
-                "date_start": date.start, "date_end": date.end,
-                "date_precision": date.precision, "date_uncertain": int(date.uncertain),
-                "date_approximate": int(date.approximate), "date_interval": int(date.interval),
-                "date_note": r.get("date_note"), "site_id": r["site_id"],
-                "summary": r.get("summary"), "contested": 0, "supporting_sources": 0,
-                "disputing_sources": 0, "record_file": display, "record_line": r.line,
-            })
+            events.append(
+                {
+                    "id": r["id"],
+                    "kind": r["kind"],
+                    "title": r["title"],
+                    "date": date.text,
+                    "date_start": date.start,
+                    "date_end": date.end,
+                    "date_precision": date.precision,
+                    "date_uncertain": int(date.uncertain),
+                    "date_approximate": int(date.approximate),
+                    "date_interval": int(date.interval),
+                    "date_note": r.get("date_note"),
+                    "site_id": r["site_id"],
+                    "summary": r.get("summary"),
+                    "contested": 0,
+                    "supporting_sources": 0,
+                    "disputing_sources": 0,
+                    "record_file": display,
+                    "record_line": r.line,
+                }
+            )
             links.extend(event_links)
             citations.extend(event_citations)
         return {"events": events, "event_monuments": links, "citations": citations}
 
-    def _event_monuments(self, display: str, r: Any,
-                         site_known: bool = True) -> Optional[List[Dict[str, Any]]]:
+    def _event_monuments(
+        self, display: str, r: Any, site_known: bool = True
+    ) -> list[dict[str, Any]] | None:
         rows = []
         ok = True
-        seen: Set[str] = set()
+        seen: set[str] = set()
         for i, m in enumerate(r.get("monuments") or []):
-            path: List[Any] = ["monuments", i]
+            path: list[Any] = ["monuments", i]
             mid = m["monument_id"]
-            if not self._check_ref(display, r, path + ["monument_id"], mid, self.monument_sites,
-                                   "monument", "data/monuments/", "monument"):
+            if not self._check_ref(
+                display,
+                r,
+                path + ["monument_id"],
+                mid,
+                self.monument_sites,
+                "monument",
+                "data/monuments/",
+                "monument",
+            ):
                 ok = False
                 continue
             if mid in seen:
-                self.problems.add(display, line_of(r, path + ["monument_id"]),
-                                  field_name(path + ["monument_id"]),
-                                  f"monument {mid!r} is listed twice", "each monument once per event")
+                self.problems.add(
+                    display,
+                    line_of(r, path + ["monument_id"]),
+                    field_name(path + ["monument_id"]),
+                    f"monument {mid!r} is listed twice",
+                    "each monument once per event",
+                )
                 ok = False
             seen.add(mid)
             # Against an unknown event site every monument would differ: the
             # site is reported, not each monument.
             if site_known and self.monument_sites[mid] != r["site_id"]:
-                self.problems.add(display, line_of(r, path + ["monument_id"]),
-                                  field_name(path + ["monument_id"]),
-                                  f"monument {mid!r} is at site {self.monument_sites[mid]!r}, "
-                                  f"not the event's site {r['site_id']!r}",
-                                  "monuments of the event's site")
+                self.problems.add(
+                    display,
+                    line_of(r, path + ["monument_id"]),
+                    field_name(path + ["monument_id"]),
+                    f"monument {mid!r} is at site {self.monument_sites[mid]!r}, "
+                    f"not the event's site {r['site_id']!r}",
+                    "monuments of the event's site",
+                )
                 ok = False
-            for key, vocab, where in (("damage_level", "damage_levels", "damage_levels.yml"),
-                                      ("cause", "causes", "causes.yml")):
+            for key, vocab, where in (
+                ("damage_level", "damage_levels", "damage_levels.yml"),
+                ("cause", "causes", "causes.yml"),
+            ):
                 if m.get(key) is not None:
-                    ok &= self._check_ref(display, r, path + [key], m[key], self.vocab[vocab],
-                                          key.replace("_", " "), f"data/vocabularies/{where}",
-                                          "vocabulary", vocab + ":")
-            rows.append({"event_id": r["id"], "monument_id": mid,
-                         "damage_level": m.get("damage_level"), "cause": m.get("cause")})
+                    ok &= self._check_ref(
+                        display,
+                        r,
+                        path + [key],
+                        m[key],
+                        self.vocab[vocab],
+                        key.replace("_", " "),
+                        f"data/vocabularies/{where}",
+                        "vocabulary",
+                        vocab + ":",
+                    )
+            rows.append(
+                {
+                    "event_id": r["id"],
+                    "monument_id": mid,
+                    "damage_level": m.get("damage_level"),
+                    "cause": m.get("cause"),
+                }
+            )
         return rows if ok else None
 
-    def _event_citations(self, display: str, r: Any) -> Optional[List[Dict[str, Any]]]:
+    def _event_citations(self, display: str, r: Any) -> list[dict[str, Any]] | None:
         rows = []
         ok = True
         for i, c in enumerate(r["citations"]):
-            path: List[Any] = ["citations", i]
+            path: list[Any] = ["citations", i]
             sid = c["source_id"]
-            if not self._check_ref(display, r, path + ["source_id"], sid, self.source_texts,
-                                   "source", "data/sources/", "source"):
+            if not self._check_ref(
+                display,
+                r,
+                path + ["source_id"],
+                sid,
+                self.source_texts,
+                "source",
+                "data/sources/",
+                "source",
+            ):
                 ok = False
                 continue
             text = self.source_texts[sid]
@@ -396,23 +565,34 @@ class RecordLoader:
                 found = find_quote(c["quote"], text)
                 if found is None:
                     passage = closest_passage(c["quote"], text, context=10)
-                    self.problems.add(display, line_of(r, path + ["quote"]),
-                                      field_name(path + ["quote"]),
-                                      f"not found in the text of source {sid!r}; "
-                                      f"closest passage: \"{passage}\"",
-                                      "a passage of the source's text, word for word")
+                    self.problems.add(
+                        display,
+                        line_of(r, path + ["quote"]),
+                        field_name(path + ["quote"]),
+                        f'not found in the text of source {sid!r}; closest passage: "{passage}"',
+                        "a passage of the source's text, word for word",
+                    )
                     ok = False
                     continue
                 start, end = found
                 self.stats.citations_verified += 1
             else:
                 self.stats.citations_unverified += 1
-            rows.append({
-                "id": f"{r['id']}-{i + 1}", "event_id": r["id"], "source_id": sid,
-                "quote": c["quote"], "quote_start": start, "quote_end": end,
-                "verified": int(text is not None), "claimant": c["claimant"],
-                "stance": c["stance"], "identification": c["identification"],
-                "note": c.get("note"), "record_file": display,
-                "record_line": line_of(r, path),
-            })
+            rows.append(
+                {
+                    "id": f"{r['id']}-{i + 1}",
+                    "event_id": r["id"],
+                    "source_id": sid,
+                    "quote": c["quote"],
+                    "quote_start": start,
+                    "quote_end": end,
+                    "verified": int(text is not None),
+                    "claimant": c["claimant"],
+                    "stance": c["stance"],
+                    "identification": c["identification"],
+                    "note": c.get("note"),
+                    "record_file": display,
+                    "record_line": line_of(r, path),
+                }
+            )
         return rows if ok else None

@@ -15,10 +15,11 @@ PyYAML's composer and constructor, for three reasons:
 Plain scalars follow the YAML 1.2 core schema: ``yes``/``no``/``on``/``off``
 stay strings and dates stay strings (EDTF is parsed later, on purpose).
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, List, Optional, Tuple
+from typing import Any
 
 import yaml
 
@@ -35,13 +36,13 @@ MAX_DEPTH = 32
 class Mapping(dict):
     """A YAML mapping: ``line`` of the mapping, ``key_lines[key]`` of each key."""
 
-    __slots__ = ("line", "key_lines")
+    __slots__ = ("key_lines", "line")
 
 
 class Sequence(list):
     """A YAML sequence: ``line`` of the sequence, ``item_lines[i]`` of each item."""
 
-    __slots__ = ("line", "item_lines")
+    __slots__ = ("item_lines", "line")
 
 
 class YamlError(Exception):
@@ -53,15 +54,24 @@ class YamlError(Exception):
 
 
 _NULLS = frozenset(["", "~", "null", "Null", "NULL"])
-_BOOLS = {"true": True, "True": True, "TRUE": True,
-          "false": False, "False": False, "FALSE": False}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _INT_OTHER = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-_SPECIAL_FLOATS = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
-                   "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
-                   "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
-                   ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan")}
+_SPECIAL_FLOATS = {
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "+.Inf": float("inf"),
+    "+.INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
+}
 # First characters a non-string plain scalar can start with: most values skip
 # the regular expressions entirely.
 _MAYBE_TYPED = frozenset("~nNtTfF0123456789+-.")
@@ -98,11 +108,15 @@ def load_yaml(text: str, filename: str) -> Any:
         what = getattr(error, "problem", None) or str(error).splitlines()[0]
         # Where the broken construct began, e.g. the line of an unclosed quote
         # when the problem is only found at the end of the file.
-        context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+        context, context_mark = (
+            getattr(error, "context", None),
+            getattr(error, "context_mark", None),
+        )
         if context and context_mark is not None and context_mark.line + 1 != line:
             what += f" ({context}, line {context_mark.line + 1})"
-        raise YamlError(Problem(filename, line, "", f"YAML syntax error: {what}",
-                                "valid YAML")) from None
+        raise YamlError(
+            Problem(filename, line, "", f"YAML syntax error: {what}", "valid YAML")
+        ) from None
 
 
 def _reader_error_line(error: Any, text: str) -> int:
@@ -116,7 +130,7 @@ def _reader_error_line(error: Any, text: str) -> int:
     return text.count("\n", 0, position) + 1
 
 
-def _fail(filename: str, event: Any, message: str, expected: Optional[str] = None) -> None:
+def _fail(filename: str, event: Any, message: str, expected: str | None = None) -> None:
     raise YamlError(Problem(filename, event.start_mark.line + 1, "", message, expected))
 
 
@@ -145,23 +159,26 @@ def _build(text: str, filename: str) -> Any:
     else:
         events = yaml.parse(text, Loader=_Loader)
         next_event = lambda: next(events, None)  # noqa: E731
-    stack: List[tuple] = []
-    roots: List[Any] = []
+    stack: list[tuple] = []
+    roots: list[Any] = []
     documents = 0
     container: Any = None
     is_map = False
-    key: Optional[str] = None
+    key: str | None = None
     key_line = 0
     while True:
         event = next_event()
         kind = type(event)
         if kind is _SCALAR:
             if event.tag is not None and event.tag != "!":
-                _fail(filename, event, f"YAML tag {event.tag!r} is not allowed",
-                      "plain values")
+                _fail(filename, event, f"YAML tag {event.tag!r} is not allowed", "plain values")
             if event.anchor is not None:
-                _fail(filename, event, "YAML anchors (&) are not allowed",
-                      "each value written out in full")
+                _fail(
+                    filename,
+                    event,
+                    "YAML anchors (&) are not allowed",
+                    "each value written out in full",
+                )
             if container is None:
                 roots.append(resolve_plain(event.value) if event.implicit[0] else event.value)
             elif is_map:
@@ -169,14 +186,18 @@ def _build(text: str, filename: str) -> Any:
                     # Keys are always text: "2015:" is the key "2015", not the number.
                     key = event.value
                     if key in container:
-                        _fail(filename, event,
-                              f"duplicate key {key!r} (first on line {container.key_lines[key]})",
-                              "each key once per mapping")
+                        _fail(
+                            filename,
+                            event,
+                            f"duplicate key {key!r} (first on line {container.key_lines[key]})",
+                            "each key once per mapping",
+                        )
                     key_line = event.start_mark.line + 1
                 else:
                     # implicit[0] is true for plain (unquoted) scalars only.
-                    container[key] = (resolve_plain(event.value) if event.implicit[0]
-                                      else event.value)
+                    container[key] = (
+                        resolve_plain(event.value) if event.implicit[0] else event.value
+                    )
                     container.key_lines[key] = key_line
                     key = None
             else:
@@ -184,14 +205,21 @@ def _build(text: str, filename: str) -> Any:
                 container.item_lines.append(event.start_mark.line + 1)
         elif kind is _MAPPING_START or kind is _SEQUENCE_START:
             if event.tag is not None and not event.implicit:
-                _fail(filename, event, f"YAML tag {event.tag!r} is not allowed",
-                      "plain values")
+                _fail(filename, event, f"YAML tag {event.tag!r} is not allowed", "plain values")
             if event.anchor is not None:
-                _fail(filename, event, "YAML anchors (&) are not allowed",
-                      "each value written out in full")
+                _fail(
+                    filename,
+                    event,
+                    "YAML anchors (&) are not allowed",
+                    "each value written out in full",
+                )
             if len(stack) >= MAX_DEPTH:
-                _fail(filename, event, f"nested more than {MAX_DEPTH} levels deep",
-                      "records a few levels deep")
+                _fail(
+                    filename,
+                    event,
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    "records a few levels deep",
+                )
             line = event.start_mark.line + 1
             if kind is _MAPPING_START:
                 new: Any = Mapping()
@@ -215,26 +243,35 @@ def _build(text: str, filename: str) -> Any:
         elif kind in _ENDS:
             container, is_map, key, key_line = stack.pop()
         elif kind is _ALIAS:
-            _fail(filename, event, "YAML aliases (*) are not allowed",
-                  "each value written out in full")
+            _fail(
+                filename,
+                event,
+                "YAML aliases (*) are not allowed",
+                "each value written out in full",
+            )
         elif kind is _DOCUMENT_START:
             documents += 1
             if documents > 1:
-                _fail(filename, event, "more than one YAML document (---) in a file",
-                      "one document per file")
+                _fail(
+                    filename,
+                    event,
+                    "more than one YAML document (---) in a file",
+                    "one document per file",
+                )
         elif kind is _STREAM_END or event is None:
             break
     return roots[0] if roots else None
 
 
-def read_yaml_file(path: str, display_name: str) -> Tuple[Any, str]:
+def read_yaml_file(path: str, display_name: str) -> tuple[Any, str]:
     """Read and parse a file; returns (document, text). Raises YamlError."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError as error:
-        raise YamlError(Problem(display_name, 1, "", f"cannot read file: {error.strerror}",
-                                "a readable file")) from None
+        raise YamlError(
+            Problem(display_name, 1, "", f"cannot read file: {error.strerror}", "a readable file")
+        ) from None
     text = decode_utf8(raw, display_name)
     return load_yaml(text, display_name), text
 
@@ -245,7 +282,13 @@ def decode_utf8(raw: bytes, display_name: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        raise YamlError(Problem(display_name, line, "",
-                                f"not valid UTF-8 (byte {error.start + 1} of the file)",
-                                "UTF-8 text")) from None
+        raise YamlError(
+            Problem(
+                display_name,
+                line,
+                "",
+                f"not valid UTF-8 (byte {error.start + 1} of the file)",
+                "UTF-8 text",
+            )
+        ) from None
     return text[1:] if text.startswith("\ufeff") else text

@@ -9,13 +9,16 @@ compiles from the same schema (about 5x faster than jsonschema's, which took
 a fifth of a large build); jsonschema is asked only about a record that
 fails, for its messages (tests/test_fast_paths.py checks the two agree).
 """
+
 from __future__ import annotations
 
 import difflib
 import json
-from functools import lru_cache
+from collections.abc import Iterable
+from collections.abc import Sequence as Seq
+from functools import cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Sequence as Seq, Tuple
+from typing import Any
 
 import fastjsonschema
 from jsonschema import Draft202012Validator
@@ -34,8 +37,13 @@ _PATTERN_WORDS = {
     "^[^/\\\\]+\\.txt$": "a .txt file name in the same folder",
 }
 _TYPE_WORDS = {
-    "string": "text", "integer": "a whole number", "number": "a number",
-    "boolean": "true or false", "null": "nothing", "array": "a list", "object": "a mapping",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+    "array": "a list",
+    "object": "a mapping",
 }
 
 
@@ -44,7 +52,7 @@ def schema_path(record_type: str) -> Path:
     return SCHEMA_DIR / f"{record_type}.schema.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(record_type: str) -> Draft202012Validator:
     with open(schema_path(record_type), encoding="utf-8") as f:
         schema = json.load(f)
@@ -105,12 +113,12 @@ def field_name(path: Seq[Any]) -> str:
     return text
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fast_validator(record_type: str) -> Any:
     return fastjsonschema.compile(_validator(record_type).schema, use_default=False)
 
 
-def validate_record(record_type: str, record: Any, file: str) -> List[Problem]:
+def validate_record(record_type: str, record: Any, file: str) -> list[Problem]:
     """Problems of one record against its schema (empty when valid)."""
     try:
         _fast_validator(record_type)(record)
@@ -118,7 +126,7 @@ def validate_record(record_type: str, record: Any, file: str) -> List[Problem]:
     except fastjsonschema.JsonSchemaException:
         pass
     validator = _validator(record_type)
-    problems: List[Problem] = []
+    problems: list[Problem] = []
     for error in validator.iter_errors(record):
         problems.extend(_problems_from(error, record, file))
     problems.sort(key=lambda p: p.line)
@@ -127,7 +135,7 @@ def validate_record(record_type: str, record: Any, file: str) -> List[Problem]:
     return list(dict.fromkeys(problems))
 
 
-def _problems_from(error: Any, record: Any, file: str) -> List[Problem]:
+def _problems_from(error: Any, record: Any, file: str) -> list[Problem]:
     path = list(error.absolute_path)
     kind = error.validator
     value = error.validator_value
@@ -138,31 +146,65 @@ def _problems_from(error: Any, record: Any, file: str) -> List[Problem]:
         for key in extra:
             guess = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean '{guess[0]}'? " if guess else ""
-            out.append(Problem(file, line_of(record, path + [key]), field_name(path + [key]),
-                               f"unknown field; {hint}".rstrip("; ").rstrip(),
-                               "one of: " + ", ".join(known)))
+            out.append(
+                Problem(
+                    file,
+                    line_of(record, path + [key]),
+                    field_name(path + [key]),
+                    f"unknown field; {hint}".rstrip("; ").rstrip(),
+                    "one of: " + ", ".join(known),
+                )
+            )
         return out
     if kind == "required":
         missing = [k for k in value if k not in error.instance]
         in_then = "then" in error.schema_path
-        return [Problem(file, line_of(record, path), field_name(path + [k]),
-                        "missing (an inferred identification needs a note saying why)"
-                        if in_then else "missing required field",
-                        _expected_for(error.schema.get("properties", {}).get(k, {})))
-                for k in missing]
+        return [
+            Problem(
+                file,
+                line_of(record, path),
+                field_name(path + [k]),
+                "missing (an inferred identification needs a note saying why)"
+                if in_then
+                else "missing required field",
+                _expected_for(error.schema.get("properties", {}).get(k, {})),
+            )
+            for k in missing
+        ]
     line = line_of(record, path)
     name = field_name(path)
     if kind == "type":
         types = value if isinstance(value, list) else [value]
-        return [Problem(file, line, name, f"wrong type: got {describe_value(error.instance)}",
-                        " or ".join(_TYPE_WORDS.get(t, t) for t in types))]
+        return [
+            Problem(
+                file,
+                line,
+                name,
+                f"wrong type: got {describe_value(error.instance)}",
+                " or ".join(_TYPE_WORDS.get(t, t) for t in types),
+            )
+        ]
     if kind == "pattern":
-        return [Problem(file, line, name, f"{error.instance!r} is not in the right form",
-                        _PATTERN_WORDS.get(value, f"text matching {value}"))]
+        return [
+            Problem(
+                file,
+                line,
+                name,
+                f"{error.instance!r} is not in the right form",
+                _PATTERN_WORDS.get(value, f"text matching {value}"),
+            )
+        ]
     if kind in ("enum", "const"):
         options = value if kind == "enum" else [value]
-        return [Problem(file, line, name, f"{error.instance!r} is not allowed",
-                        "one of: " + ", ".join(map(str, options)))]
+        return [
+            Problem(
+                file,
+                line,
+                name,
+                f"{error.instance!r} is not allowed",
+                "one of: " + ", ".join(map(str, options)),
+            )
+        ]
     if kind in ("minimum", "maximum"):
         low, high = error.schema.get("minimum"), error.schema.get("maximum")
         expected = f"between {low} and {high}" if high is not None else f"at least {low}"
@@ -179,7 +221,7 @@ def _problems_from(error: Any, record: Any, file: str) -> List[Problem]:
     return [Problem(file, line, name, error.message, None)]
 
 
-def _expected_for(prop: Dict[str, Any]) -> str:
+def _expected_for(prop: dict[str, Any]) -> str:
     types = prop.get("type")
     if "enum" in prop:
         return "one of: " + ", ".join(map(str, prop["enum"]))
@@ -189,5 +231,5 @@ def _expected_for(prop: Dict[str, Any]) -> str:
     return _TYPE_WORDS.get(types, "a value") if types else "a value"
 
 
-def known_fields(record_type: str) -> Tuple[str, ...]:
+def known_fields(record_type: str) -> tuple[str, ...]:
     return tuple(_validator(record_type).schema["properties"])

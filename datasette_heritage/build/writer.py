@@ -4,55 +4,141 @@ and views are written into it.
 Table and column names are the dataset's public API (see DESIGN.md): people
 write SQL against them and saved queries quote them.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from collections.abc import Iterable
+from typing import Any
 
 import sqlite_utils
 
-from .records import VOCABULARIES
+from ..schema import VOCABULARIES
 
 VOCABULARY_COLUMNS = {"id": str, "label": str, "description": str, "rank": int}
 
 # table -> (columns in insert order with types, primary key, foreign keys)
-TABLES: Dict[str, Tuple[Dict[str, Any], Any, List[Tuple[str, str, str]]]] = {
+TABLES: dict[str, tuple[dict[str, Any], Any, list[tuple[str, str, str]]]] = {
     **{name: (VOCABULARY_COLUMNS, "id", []) for name in VOCABULARIES},
-    "sites": ({
-        "id": str, "name": str, "alternative_names": str, "country": str,
-        "latitude": float, "longitude": float, "wikidata": str, "unesco_whc_id": int,
-        "description": str, "record_file": str, "record_line": int,
-    }, "id", []),
-    "monuments": ({
-        "id": str, "site_id": str, "name": str, "alternative_names": str, "type": str,
-        "period": str, "latitude": float, "longitude": float, "wikidata": str,
-        "description": str, "condition": str, "record_file": str, "record_line": int,
-    }, "id", [("site_id", "sites", "id"), ("type", "monument_types", "id"),
-              ("condition", "damage_levels", "id")]),
-    "sources": ({
-        "id": str, "title": str, "publisher": str, "credit": str, "published": str,
-        "published_start": str, "published_end": str, "published_precision": str,
-        "published_note": str, "url": str, "language": str, "text": str, "text_file": str,
-        "record_file": str, "record_line": int,
-    }, "id", []),
-    "events": ({
-        "id": str, "kind": str, "title": str, "date": str, "date_start": str,
-        "date_end": str, "date_precision": str, "date_uncertain": int,
-        "date_approximate": int, "date_interval": int, "date_note": str, "site_id": str,
-        "summary": str, "contested": int, "supporting_sources": int,
-        "disputing_sources": int, "record_file": str, "record_line": int,
-    }, "id", [("kind", "event_kinds", "id"), ("site_id", "sites", "id")]),
-    "event_monuments": ({
-        "event_id": str, "monument_id": str, "damage_level": str, "cause": str,
-    }, ("event_id", "monument_id"), [("event_id", "events", "id"),
-                                     ("monument_id", "monuments", "id"),
-                                     ("damage_level", "damage_levels", "id"),
-                                     ("cause", "causes", "id")]),
-    "citations": ({
-        "id": str, "event_id": str, "source_id": str, "quote": str, "quote_start": int,
-        "quote_end": int, "verified": int, "claimant": str, "stance": str,
-        "identification": str, "note": str, "record_file": str, "record_line": int,
-    }, "id", [("event_id", "events", "id"), ("source_id", "sources", "id")]),
+    "sites": (
+        {
+            "id": str,
+            "name": str,
+            "alternative_names": str,
+            "country": str,
+            "latitude": float,
+            "longitude": float,
+            "wikidata": str,
+            "unesco_whc_id": int,
+            "description": str,
+            "record_file": str,
+            "record_line": int,
+        },
+        "id",
+        [],
+    ),
+    "monuments": (
+        {
+            "id": str,
+            "site_id": str,
+            "name": str,
+            "alternative_names": str,
+            "type": str,
+            "period": str,
+            "latitude": float,
+            "longitude": float,
+            "wikidata": str,
+            "description": str,
+            "condition": str,
+            "record_file": str,
+            "record_line": int,
+        },
+        "id",
+        [
+            ("site_id", "sites", "id"),
+            ("type", "monument_types", "id"),
+            ("condition", "damage_levels", "id"),
+        ],
+    ),
+    "sources": (
+        {
+            "id": str,
+            "title": str,
+            "publisher": str,
+            "credit": str,
+            "published": str,
+            "published_start": str,
+            "published_end": str,
+            "published_precision": str,
+            "published_note": str,
+            "url": str,
+            "language": str,
+            "text": str,
+            "text_file": str,
+            "record_file": str,
+            "record_line": int,
+        },
+        "id",
+        [],
+    ),
+    "events": (
+        {
+            "id": str,
+            "kind": str,
+            "title": str,
+            "date": str,
+            "date_start": str,
+            "date_end": str,
+            "date_precision": str,
+            "date_uncertain": int,
+            "date_approximate": int,
+            "date_interval": int,
+            "date_note": str,
+            "site_id": str,
+            "summary": str,
+            "contested": int,
+            "supporting_sources": int,
+            "disputing_sources": int,
+            "record_file": str,
+            "record_line": int,
+        },
+        "id",
+        [("kind", "event_kinds", "id"), ("site_id", "sites", "id")],
+    ),
+    "event_monuments": (
+        {
+            "event_id": str,
+            "monument_id": str,
+            "damage_level": str,
+            "cause": str,
+        },
+        ("event_id", "monument_id"),
+        [
+            ("event_id", "events", "id"),
+            ("monument_id", "monuments", "id"),
+            ("damage_level", "damage_levels", "id"),
+            ("cause", "causes", "id"),
+        ],
+    ),
+    "citations": (
+        {
+            "id": str,
+            "event_id": str,
+            "source_id": str,
+            "quote": str,
+            "quote_start": int,
+            "quote_end": int,
+            "verified": int,
+            "claimant": str,
+            "stance": str,
+            "identification": str,
+            "note": str,
+            "record_file": str,
+            "record_line": int,
+        },
+        "id",
+        [("event_id", "events", "id"), ("source_id", "sources", "id")],
+    ),
 }
 
 NOT_NULL = {
@@ -139,7 +225,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         db[name].create(columns, pk=pk, foreign_keys=fks, not_null=NOT_NULL.get(name, set()))
 
 
-def insert_rows(db: sqlite_utils.Database, table: str, rows: List[Dict[str, Any]]) -> None:
+def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:
     # Raw executemany: sqlite-utils' insert_all inspects each batch, and the
     # rows here are already validated and shaped like the table.
     columns = list(TABLES[table][0])
@@ -180,19 +266,24 @@ def finish(db: sqlite_utils.Database) -> None:
     db.execute("ANALYZE")
 
 
-def derive(db: sqlite_utils.Database, events: Optional[Iterable[str]] = None,
-           monuments: Optional[Iterable[str]] = None) -> None:
+def derive(
+    db: sqlite_utils.Database,
+    events: Iterable[str] | None = None,
+    monuments: Iterable[str] | None = None,
+) -> None:
     """Derived columns of every event and monument, or (an incremental build)
     of only the events and monuments given."""
     for table, ids in (("events", events), ("monuments", monuments)):
         if ids is None:
             db.execute(DERIVED_SQL[table])
         else:
-            db.execute(DERIVED_SQL[table] + " WHERE id IN (SELECT value FROM json_each(?))",
-                       [json.dumps(list(ids))])
+            db.execute(
+                DERIVED_SQL[table] + " WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(ids))],
+            )
 
 
-def check(db: sqlite_utils.Database, expected_rows: Dict[str, int]) -> List[str]:
+def check(db: sqlite_utils.Database, expected_rows: dict[str, int]) -> list[str]:
     """What is wrong with a finished database (empty when it is sound)."""
     failures = []
     result = db.execute("PRAGMA integrity_check").fetchall()
@@ -208,6 +299,5 @@ def check(db: sqlite_utils.Database, expected_rows: Dict[str, int]) -> List[str]
     return failures
 
 
-def table_counts(db: sqlite_utils.Database) -> Dict[str, int]:
+def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
     return {t: db.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in TABLES}
-

@@ -12,19 +12,19 @@ Responses that depend on who asks are left alone: Datasette's router already
 marks them ``private, no-store`` (cookies, Authorization, Set-Cookie) and adds
 ``Vary: Cookie, Authorization``, which a CDN keys its cache on.
 """
+
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
 
 from .read_only import all_immutable
 
-Headers = List[Tuple[bytes, bytes]]
+Headers = list[tuple[bytes, bytes]]
 
 _MAX_AGE_ONLY = re.compile(rb"\s*max-age=\d+\s*\Z")
 
 
-def cache_control(datasette, method: str, status: int, headers: Headers) -> Optional[bytes]:
+def cache_control(datasette, method: str, status: int, headers: Headers) -> bytes | None:
     """The Cache-Control value to send instead of the response's, or None to keep it."""
     # datasette serve --reload turns cache headers off; so do we.
     if not datasette.cache_headers or method not in ("GET", "HEAD") or status != 200:

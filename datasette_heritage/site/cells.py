@@ -15,18 +15,19 @@ Only databases with the heritage schema are touched, and only values the
 vocabulary knows become badges; any other cell is left to Datasette (None).
 Vocabulary labels are read once per database and cached.
 """
+
 from __future__ import annotations
 
 import re
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from datasette.utils import tilde_encode
 from markupsafe import Markup
 
+from ..schema import REQUIRED_TABLES, VOCABULARIES
 from . import urls
-from .which_database import PLUGIN_NAME, REQUIRED_TABLES
-from ..build.records import VOCABULARIES
+from .which_database import PLUGIN_NAME
 
 # column -> vocabulary table; "type" only on tables whose type is a monument type
 VOCABULARY_COLUMNS = {
@@ -46,8 +47,10 @@ FIXED_TERMS = {
     },
     "identification": {
         "explicit": ("explicit", "The passage names what the event is about."),
-        "inferred": ("inferred", "Tying the passage to this event is the editor's "
-                                 "inference; the note says why."),
+        "inferred": (
+            "inferred",
+            "Tying the passage to this event is the editor's inference; the note says why.",
+        ),
     },
 }
 # record table -> (its id column in views and queries, label column, link title)
@@ -60,11 +63,11 @@ REFERENCE_COLUMNS = {ref: table for table, (ref, _, _) in RECORDS.items()}
 WIKIDATA = re.compile(r"Q[1-9][0-9]*\Z")
 
 # vocabulary -> id -> (label, description, rank)
-Terms = Dict[str, Dict[str, Tuple[str, str, Optional[int]]]]
-_cache: "weakref.WeakKeyDictionary[Any, Optional[Terms]]" = weakref.WeakKeyDictionary()
+Terms = dict[str, dict[str, tuple[str, str, int | None]]]
+_cache: weakref.WeakKeyDictionary[Any, Terms | None] = weakref.WeakKeyDictionary()
 
 
-async def _load_terms(db) -> Optional[Terms]:
+async def _load_terms(db) -> Terms | None:
     """The vocabularies of a heritage database; None for any other database."""
     if not REQUIRED_TABLES | set(VOCABULARIES) <= set(await db.table_names()):
         return None
@@ -88,11 +91,18 @@ def _truncate(datasette, text: str) -> str:
     return text[:limit] + "\u2026" if limit and len(text) > limit else text
 
 
-def _badge(kind: str, term: str, label: str, description: str = "",
-           href: Optional[str] = None, extra_class: str = "") -> Markup:
+def _badge(
+    kind: str,
+    term: str,
+    label: str,
+    description: str = "",
+    href: str | None = None,
+    extra_class: str = "",
+) -> Markup:
     css = re.sub(r"[^a-z0-9-]", "-", f"{kind}-{term}".lower())
     attributes = Markup(' class="heritage-badge heritage-badge-{}{}" data-term="{}"').format(
-        css, extra_class, term)
+        css, extra_class, term
+    )
     if description:
         attributes += Markup(' title="{}"').format(description)
     badge = Markup("<span{}>{}</span>").format(attributes, label)
@@ -116,11 +126,13 @@ def _style(kind: str, value: Any) -> str:
 
 def _page_link(href: str, title: str) -> Markup:
     return Markup(' <a class="heritage-page-link" href="{}" title="{}">page</a>').format(
-        href, title)
+        href, title
+    )
 
 
-def _render(datasette, database: str, terms: Terms, row: Any, value: Any, column: str,
-            table: Optional[str]) -> Optional[Markup]:
+def _render(
+    datasette, database: str, terms: Terms, row: Any, value: Any, column: str, table: str | None
+) -> Markup | None:
     raw = value["value"] if isinstance(value, dict) else value
     if raw is None or raw == "":
         return None
@@ -143,22 +155,26 @@ def _render(datasette, database: str, terms: Terms, row: Any, value: Any, column
         text = str(raw).strip()
         if text.startswith(("http://", "https://")) and not re.search(r"\s", text):
             return Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(
-                text, _truncate(datasette, text))
+                text, _truncate(datasette, text)
+            )
         return None
 
     if column == "wikidata" and WIKIDATA.match(str(raw)):
-        return Markup('<a href="https://www.wikidata.org/wiki/{0}" rel="nofollow noopener">'
-                      '{0}</a>').format(raw)
+        return Markup(
+            '<a href="https://www.wikidata.org/wiki/{0}" rel="nofollow noopener">{0}</a>'
+        ).format(raw)
 
     if column == "quote":
         citation_id = _get(row, "citation_id") or (
-            _get(row, "id") if table in ("citations", None) else None)
+            _get(row, "id") if table in ("citations", None) else None
+        )
         source_id = _get(row, "source_id")
         if citation_id is None or source_id is None:
             return None
         return Markup('<a class="heritage-quote-link" href="{}">{}</a>').format(
             urls.citation_url(datasette, str(source_id), str(citation_id)),
-            _truncate(datasette, str(raw)))
+            _truncate(datasette, str(raw)),
+        )
 
     record = table if column == "id" and table in RECORDS else REFERENCE_COLUMNS.get(column)
     if record:
@@ -166,7 +182,8 @@ def _render(datasette, database: str, terms: Terms, row: Any, value: Any, column
         row_url = datasette.urls.row(database, record, tilde_encode(str(raw)))
         if isinstance(value, dict) and value.get("label") not in (None, raw):
             link = Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(
-                row_url, value["label"], raw)
+                row_url, value["label"], raw
+            )
         else:
             link = Markup('<a href="{}">{}</a>').format(row_url, raw)
         return link + _page_link(urls.heritage_url_for(datasette, record, str(raw)), title)
@@ -176,17 +193,20 @@ def _render(datasette, database: str, terms: Terms, row: Any, value: Any, column
         if record_id is None:
             return None
         return Markup('<a class="heritage-page" href="{}">{}</a>').format(
-            urls.heritage_url_for(datasette, table, str(record_id)),
-            _truncate(datasette, str(raw)))
+            urls.heritage_url_for(datasette, table, str(record_id)), _truncate(datasette, str(raw))
+        )
     return None
 
 
-HANDLED = set(VOCABULARY_COLUMNS) | set(FIXED_TERMS) | set(REFERENCE_COLUMNS) | {
-    "url", "wikidata", "quote", "id", "name", "title"}
+HANDLED = (
+    set(VOCABULARY_COLUMNS)
+    | set(FIXED_TERMS)
+    | set(REFERENCE_COLUMNS)
+    | {"url", "wikidata", "quote", "id", "name", "title"}
+)
 
 
-def render_cell(datasette, database: str, row: Any, value: Any, column: str,
-                table: Optional[str]):
+def render_cell(datasette, database: str, row: Any, value: Any, column: str, table: str | None):
     """Markup for a heritage cell, None for any other; a coroutine the first
     time a database is seen (its vocabularies are read then)."""
     if column not in HANDLED or value is None:
@@ -196,19 +216,26 @@ def render_cell(datasette, database: str, row: Any, value: Any, column: str,
         return None
     if db in _cache:
         terms = _cache[db]
-        return None if terms is None else _render(datasette, database, terms, row, value,
-                                                  column, table)
+        return (
+            None
+            if terms is None
+            else _render(datasette, database, terms, row, value, column, table)
+        )
 
-    async def first() -> Optional[Markup]:
+    async def first() -> Markup | None:
         if db not in _cache:
             _cache[db] = await _load_terms(db)
         terms = _cache[db]
-        return None if terms is None else _render(datasette, database, terms, row, value,
-                                                  column, table)
+        return (
+            None
+            if terms is None
+            else _render(datasette, database, terms, row, value, column, table)
+        )
+
     return first()
 
 
-def css_urls(datasette, view_name: str) -> List[str]:
+def css_urls(datasette, view_name: str) -> list[str]:
     """heritage.css on Datasette's own pages, for the badges above."""
     if view_name not in ("table", "row", "database", "query"):
         return []

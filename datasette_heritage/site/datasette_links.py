@@ -6,9 +6,10 @@ hook). Datasette 0.65 has no hook for row pages, so the plugin's
 shows ``heritage_row_link``, which ``row_link_vars`` supplies through
 ``extra_template_vars`` on the heritage database's row pages only.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import urlencode
 
 from datasette.utils import urlsafe_components
@@ -25,27 +26,40 @@ ROW_LABELS = {
 }
 
 
-async def table_actions(datasette, database: str, table: str, request) -> List[Dict[str, str]]:
+async def table_actions(datasette, database: str, table: str, request) -> list[dict[str, str]]:
     if not await is_heritage_database(datasette, database):
         return []
     links = []
     if table == "events":
         # Carry the table page's site/kind filters over to the timeline.
         args = request.args if request is not None else {}
-        query = urlencode([(name, args.get(column))
-                           for name, column in (("site", "site_id"), ("kind", "kind"))
-                           if args.get(column)])
-        links.append({"href": urls.timeline_url(datasette) + ("?" + query if query else ""),
-                      "label": "Timeline of these events"})
-    links.append({"href": urls.overview_url(datasette),
-                  "label": "Heritage overview: map, counts and latest events"})
+        query = urlencode(
+            [
+                (name, args.get(column))
+                for name, column in (("site", "site_id"), ("kind", "kind"))
+                if args.get(column)
+            ]
+        )
+        links.append(
+            {
+                "href": urls.timeline_url(datasette) + ("?" + query if query else ""),
+                "label": "Timeline of these events",
+            }
+        )
+    links.append(
+        {
+            "href": urls.overview_url(datasette),
+            "label": "Heritage overview: map, counts and latest events",
+        }
+    )
     if table != "events":
         links.append({"href": urls.timeline_url(datasette), "label": "Timeline of all events"})
     return links
 
 
-async def row_link_vars(datasette, database: Optional[str], table: Optional[str],
-                        view_name: str, request) -> Dict[str, Any]:
+async def row_link_vars(
+    datasette, database: str | None, table: str | None, view_name: str, request
+) -> dict[str, Any]:
     if view_name != "row" or table not in ROW_LABELS or request is None:
         return {}
     if not await is_heritage_database(datasette, database):
@@ -57,8 +71,7 @@ async def row_link_vars(datasette, database: Optional[str], table: Optional[str]
     row = None
     if table == "citations":
         db = await heritage_database(datasette)
-        result = await db.execute("SELECT source_id FROM citations WHERE id = :id",
-                                  {"id": row_id})
+        result = await db.execute("SELECT source_id FROM citations WHERE id = :id", {"id": row_id})
         row = dict(result.rows[0]) if result.rows else None
     href = urls.heritage_url_for(datasette, table, row_id, row)
     if href is None:

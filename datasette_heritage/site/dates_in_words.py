@@ -5,20 +5,34 @@ A date is shown exactly as precise as its record says, never more: the
 derived start/end days are for sorting, and showing "1 August 2015" for
 ``2015-08`` would invent a day the sources never gave.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 # EDTF level 1 seasons: 21 spring ... 24 winter.
 SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
 
 _PART = re.compile(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%])?\Z")
 
 
-def _part(text: str) -> Optional[str]:
+def _part(text: str) -> str | None:
     """One end of a date in words, or None when it is not a form shown here."""
     match = _PART.match(text)
     if not match:
@@ -68,7 +82,7 @@ def edtf_in_words(edtf: str) -> str:
     return _part(text) or text
 
 
-def _iso_datetime(edtf: str) -> Optional[str]:
+def _iso_datetime(edtf: str) -> str | None:
     """A value for <time datetime>, which takes YYYY, YYYY-MM or YYYY-MM-DD."""
     match = _PART.match(edtf.strip())
     if not match or not match.group(1).isdigit():
@@ -79,7 +93,7 @@ def _iso_datetime(edtf: str) -> Optional[str]:
     return "-".join(p for p in (year, month, day) if p)
 
 
-def when(row: Mapping[str, Any], prefix: str = "date") -> Dict[str, Any]:
+def when(row: Mapping[str, Any], prefix: str = "date") -> dict[str, Any]:
     """Everything a page shows about a row's date (columns ``<prefix>``,
     ``<prefix>_start``, ``<prefix>_end``, ``<prefix>_precision`` and, for
     events, the uncertain/approximate/interval flags)."""

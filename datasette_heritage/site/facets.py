@@ -21,20 +21,22 @@ Metadata takes the same types: ``facets: [{severity: damage_level}]``, or a
 dict for options, e.g. ``{year: {column: event_date, start: date_start,
 end: date_end}}`` on a view whose date columns are named differently.
 """
+
 from __future__ import annotations
 
 import urllib.parse
 from collections import Counter
-from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from datasette.database import QueryInterrupted
 from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args
 from datasette.utils.asgi import BadRequest
 
-from ..build.records import VOCABULARIES
+from ..schema import VOCABULARIES
 
-FacetInfo = Dict[str, Any]
+FacetInfo = dict[str, Any]
 
 
 class HeritageFacet(Facet):
@@ -42,10 +44,10 @@ class HeritageFacet(Facet):
 
     type: str = ""
 
-    async def facet_results(self) -> Tuple[List[FacetInfo], List[str]]:
-        results: List[FacetInfo] = []
-        timed_out: List[str] = []
-        seen: Set[str] = set()
+    async def facet_results(self) -> tuple[list[FacetInfo], list[str]]:
+        results: list[FacetInfo] = []
+        timed_out: list[str] = []
+        seen: set[str] = set()
         for source_and_config in self.get_configs():
             config = source_and_config["config"]
             column = config.get("column") or config.get("simple")
@@ -61,30 +63,39 @@ class HeritageFacet(Facet):
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
-            results.append({
-                "name": column,
-                "type": self.type,
-                "hideable": source_and_config["source"] != "metadata",
-                "toggle_url": self.ds.urls.path(self._path_without(
-                    lambda k, v: k == f"_facet_{self.type}" and v == column)),
-                "results": values,
-                "truncated": truncated,
-            })
+            results.append(
+                {
+                    "name": column,
+                    "type": self.type,
+                    "hideable": source_and_config["source"] != "metadata",
+                    "toggle_url": self.ds.urls.path(
+                        self._path_without(
+                            lambda k, v, column=column: k == f"_facet_{self.type}" and v == column
+                        )
+                    ),
+                    "results": values,
+                    "truncated": truncated,
+                }
+            )
         return results, timed_out
 
-    async def values(self, column: str, config: Dict[str, Any]) -> Tuple[List[FacetInfo], bool]:
+    async def values(self, column: str, config: dict[str, Any]) -> tuple[list[FacetInfo], bool]:
         raise NotImplementedError
 
-    async def run(self, sql: str) -> List[Any]:
+    async def run(self, sql: str) -> list[Any]:
         result = await self.ds.execute(
-            self.database, sql, self.params, truncate=False,
-            custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+            self.database,
+            sql,
+            self.params,
+            truncate=False,
+            custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+        )
         return list(result.rows)
 
-    async def columns(self) -> List[str]:
+    async def columns(self) -> list[str]:
         return list(await self.get_columns(self.sql, self.params))
 
-    def pairs(self) -> List[Tuple[str, str]]:
+    def pairs(self) -> list[tuple[str, str]]:
         return self.get_querystring_pairs()
 
     def _path_without(self, drop) -> str:
@@ -92,7 +103,7 @@ class HeritageFacet(Facet):
         query = urllib.parse.urlencode(kept)
         return self.request.path + ("?" + query if query else "")
 
-    def toggle(self, selected: bool, own_keys: Set[str], add: Sequence[Tuple[str, str]]) -> str:
+    def toggle(self, selected: bool, own_keys: set[str], add: Sequence[tuple[str, str]]) -> str:
         """Link that clears this facet's filters (own_keys) and, unless the
         value is already selected, sets add. A new filter starts again from
         the first page, so _next goes too."""
@@ -102,18 +113,22 @@ class HeritageFacet(Facet):
             path += separator + urllib.parse.urlencode(list(add))
         return self.ds.absolute_url(self.request, self.ds.urls.path(path))
 
-    def suggestion(self, column: str) -> Dict[str, str]:
+    def suggestion(self, column: str) -> dict[str, str]:
         return {
             "name": column,
             "type": self.type,
-            "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(
-                path_with_added_args(self.request, {f"_facet_{self.type}": column}))),
+            "toggle_url": self.ds.absolute_url(
+                self.request,
+                self.ds.urls.path(
+                    path_with_added_args(self.request, {f"_facet_{self.type}": column})
+                ),
+            ),
         }
 
-    def enabled(self) -> Set[str]:
+    def enabled(self) -> set[str]:
         return {c["config"].get("column") or c["config"].get("simple") for c in self.get_configs()}
 
-    def truncate(self, values: List[FacetInfo]) -> Tuple[List[FacetInfo], bool]:
+    def truncate(self, values: list[FacetInfo]) -> tuple[list[FacetInfo], bool]:
         size = self.get_facet_size()
         return values[:size], len(values) > size
 
@@ -121,8 +136,10 @@ class HeritageFacet(Facet):
 def _require(columns: Iterable[str], needed: Sequence[str], facet: str, column: str) -> None:
     missing = [c for c in needed if c not in columns]
     if missing:
-        raise BadRequest(f"_facet_{facet}={column}: this table has no column "
-                         f"{', '.join(missing)} (expected {', '.join(needed)})")
+        raise BadRequest(
+            f"_facet_{facet}={column}: this table has no column "
+            f"{', '.join(missing)} (expected {', '.join(needed)})"
+        )
 
 
 class SeverityFacet(HeritageFacet):
@@ -131,18 +148,22 @@ class SeverityFacet(HeritageFacet):
     type = "severity"
     SUGGEST_FOR = ("damage_level", "condition")
 
-    async def values(self, column: str, config: Dict[str, Any]) -> Tuple[List[FacetInfo], bool]:
+    async def values(self, column: str, config: dict[str, Any]) -> tuple[list[FacetInfo], bool]:
         _require(await self.columns(), [column], self.type, column)
         vocabulary = config.get("vocabulary") or await self.vocabulary_of(column)
         if vocabulary not in VOCABULARIES:
-            raise BadRequest(f"_facet_{self.type}: vocabulary must be one of "
-                             f"{', '.join(VOCABULARIES)}, not {vocabulary!r}")
+            raise BadRequest(
+                f"_facet_{self.type}: vocabulary must be one of "
+                f"{', '.join(VOCABULARIES)}, not {vocabulary!r}"
+            )
         col = escape_sqlite(column)
         counts = f"select {col} as value, count(*) as count from ({self.sql}) group by {col}"
         if await self.ds.get_database(self.database).table_exists(vocabulary):
-            sql = (f"select f.value, f.count, v.label, v.rank from ({counts}) f "
-                   f"left join [{vocabulary}] v on v.id = f.value "
-                   "order by f.value is null, v.rank is null, v.rank, f.value")
+            sql = (
+                f"select f.value, f.count, v.label, v.rank from ({counts}) f "
+                f"left join [{vocabulary}] v on v.id = f.value "
+                "order by f.value is null, v.rank is null, v.rank, f.value"
+            )
         else:
             sql = f"select value, count, null, null from ({counts}) order by value is null, value"
         rows = await self.run(sql)
@@ -160,15 +181,20 @@ class SeverityFacet(HeritageFacet):
                 label = "not recorded"
             else:
                 add = [(exact, str(value))]
-                selected = (column, str(value)) in pairs or (column + "__exact", str(value)) in pairs
-            values.append({
-                "value": value,
-                "label": label or value,
-                "rank": rank,
-                "count": count,
-                "toggle_url": self.toggle(selected, own, add),
-                "selected": selected,
-            })
+                selected = (column, str(value)) in pairs or (
+                    column + "__exact",
+                    str(value),
+                ) in pairs
+            values.append(
+                {
+                    "value": value,
+                    "label": label or value,
+                    "rank": rank,
+                    "count": count,
+                    "toggle_url": self.toggle(selected, own, add),
+                    "selected": selected,
+                }
+            )
         return self.truncate(values)
 
     async def vocabulary_of(self, column: str) -> str:
@@ -181,7 +207,7 @@ class SeverityFacet(HeritageFacet):
                     return fk["other_table"]
         return "damage_levels"
 
-    async def suggest(self) -> List[Dict[str, str]]:
+    async def suggest(self) -> list[dict[str, str]]:
         if not await self.ds.get_database(self.database).table_exists("damage_levels"):
             return []
         columns, enabled = await self.columns(), self.enabled()
@@ -194,7 +220,7 @@ class YearFacet(HeritageFacet):
     type = "year"
 
     @staticmethod
-    def bounds(column: str, config: Dict[str, Any], columns: Sequence[str]) -> Tuple[str, str]:
+    def bounds(column: str, config: dict[str, Any], columns: Sequence[str]) -> tuple[str, str]:
         if config.get("start") or config.get("end"):
             start, end = config.get("start"), config.get("end")
         elif column.endswith(("_start", "_end")):
@@ -205,15 +231,17 @@ class YearFacet(HeritageFacet):
         _require(columns, [start, end], "year", column)
         return start, end
 
-    async def values(self, column: str, config: Dict[str, Any]) -> Tuple[List[FacetInfo], bool]:
+    async def values(self, column: str, config: dict[str, Any]) -> tuple[list[FacetInfo], bool]:
         start, end = self.bounds(column, config, await self.columns())
         s, e = escape_sqlite(start), escape_sqlite(end)
         # Grouped by the exact (start, end) pair: with the build's index on
         # (start, end) SQLite reads the pairs in index order with no sort,
         # and there are few distinct pairs (dates cluster); spreading each
         # over its years is cheap here, where SQL would scan rows per year.
-        sql = (f"select {s}, {e}, count(*) from ({self.sql}) "
-               f"where {s} is not null and {e} is not null group by {s}, {e}")
+        sql = (
+            f"select {s}, {e}, count(*) from ({self.sql}) "
+            f"where {s} is not null and {e} is not null group by {s}, {e}"
+        )
         years: Counter = Counter()
         for first_day, last_day, n in await self.run(sql):
             try:
@@ -230,19 +258,24 @@ class YearFacet(HeritageFacet):
         for year in sorted(years, reverse=True):
             add = [(start + "__lte", f"{year:04d}-12-31"), (end + "__gte", f"{year:04d}-01-01")]
             selected = all(pair in pairs for pair in add)
-            values.append({
-                "value": year,
-                "label": str(year),
-                "count": years[year],
-                "toggle_url": self.toggle(selected, own, add),
-                "selected": selected,
-            })
+            values.append(
+                {
+                    "value": year,
+                    "label": str(year),
+                    "count": years[year],
+                    "toggle_url": self.toggle(selected, own, add),
+                    "selected": selected,
+                }
+            )
         return self.truncate(values)
 
-    async def suggest(self) -> List[Dict[str, str]]:
+    async def suggest(self) -> list[dict[str, str]]:
         columns, enabled = await self.columns(), self.enabled()
-        return [self.suggestion(c) for c in columns
-                if c + "_start" in columns and c + "_end" in columns and c not in enabled]
+        return [
+            self.suggestion(c)
+            for c in columns
+            if c + "_start" in columns and c + "_end" in columns and c not in enabled
+        ]
 
 
 class CorroborationFacet(HeritageFacet):
@@ -259,13 +292,14 @@ class CorroborationFacet(HeritageFacet):
         ("0", "no supporting source", "= 0", "", "0"),
     )
 
-    async def values(self, column: str, config: Dict[str, Any]) -> Tuple[List[FacetInfo], bool]:
+    async def values(self, column: str, config: dict[str, Any]) -> tuple[list[FacetInfo], bool]:
         supporting = config.get("supporting", self.SUPPORTING)
         contested = config.get("contested", self.CONTESTED)
         _require(await self.columns(), [supporting, contested], self.type, column)
         sup, con = escape_sqlite(supporting), escape_sqlite(contested)
-        sums = ", ".join(f"coalesce(sum({sup} {condition}), 0)"
-                         for _, _, condition, _, _ in self.BUCKETS)
+        sums = ", ".join(
+            f"coalesce(sum({sup} {condition}), 0)" for _, _, condition, _, _ in self.BUCKETS
+        )
         sql = f"select {sums}, coalesce(sum({con} = 1), 0) from ({self.sql})"
         counts = (await self.run(sql))[0]
 
@@ -279,12 +313,29 @@ class CorroborationFacet(HeritageFacet):
                 values.append(self._value(value, label, count, selected, support_keys, key, wanted))
         selected = (contested, "1") in pairs
         if counts[-1] or selected:
-            values.append(self._value("contested", "contested", counts[-1], selected,
-                                      {contested, contested + "__exact"}, contested, "1"))
+            values.append(
+                self._value(
+                    "contested",
+                    "contested",
+                    counts[-1],
+                    selected,
+                    {contested, contested + "__exact"},
+                    contested,
+                    "1",
+                )
+            )
         return values, False
 
-    def _value(self, value: str, label: str, count: int, selected: bool, own: Set[str],
-               key: str, wanted: str) -> FacetInfo:
+    def _value(
+        self,
+        value: str,
+        label: str,
+        count: int,
+        selected: bool,
+        own: set[str],
+        key: str,
+        wanted: str,
+    ) -> FacetInfo:
         return {
             "value": value,
             "label": label,
@@ -293,7 +344,7 @@ class CorroborationFacet(HeritageFacet):
             "selected": selected,
         }
 
-    async def suggest(self) -> List[Dict[str, str]]:
+    async def suggest(self) -> list[dict[str, str]]:
         columns = await self.columns()
         if {"id", self.SUPPORTING, self.CONTESTED} <= set(columns) and "id" not in self.enabled():
             return [self.suggestion("id")]

@@ -8,11 +8,12 @@ breaks (blank lines) do the same, so a passage spanning two paragraphs stays
 inside <p> elements. Every piece of text is escaped on its own; nothing from
 the database reaches the page unescaped.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Set, Tuple
 
 from markupsafe import Markup, escape
 
@@ -32,11 +33,10 @@ class Passage:
 
 
 def locatable(text: str, start, end) -> bool:
-    return (isinstance(start, int) and isinstance(end, int)
-            and 0 <= start < end <= len(text))
+    return isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
 
 
-def _clamp(start: int, end: int, breaks: Sequence[Tuple[int, int]]) -> Tuple[int, int]:
+def _clamp(start: int, end: int, breaks: Sequence[tuple[int, int]]) -> tuple[int, int]:
     # A quote never starts or ends in white space, but guard anyway: a passage
     # edge inside a paragraph break moves to the nearest paragraph edge.
     for b_start, b_end in breaks:
@@ -53,9 +53,9 @@ def highlight(text: str, passages: Sequence[Passage]) -> Markup:
     body_start = len(text) - len(text.lstrip())
     body_end = len(text.rstrip())
     breaks = [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text, body_start, body_end)]
-    spans: Dict[str, int] = {}  # citation id -> end, after clamping
-    starts: Dict[int, List[Passage]] = {}
-    ends: Dict[int, Set[str]] = {}
+    spans: dict[str, int] = {}  # citation id -> end, after clamping
+    starts: dict[int, list[Passage]] = {}
+    ends: dict[int, set[str]] = {}
     for passage in passages:
         if not locatable(text, passage.start, passage.end) or passage.citation_id in spans:
             continue
@@ -68,23 +68,25 @@ def highlight(text: str, passages: Sequence[Passage]) -> Markup:
     break_at = dict(breaks)
     points = sorted({body_start, body_end, *starts, *ends, *break_at})
 
-    out: List[str] = ["<p>"]
-    stack: List[Passage] = []  # open passages, outermost first
-    opened: Set[str] = set()
+    out: list[str] = ["<p>"]
+    stack: list[Passage] = []  # open passages, outermost first
+    opened: set[str] = set()
 
     def open_mark(passage: Passage) -> None:
         first = passage.citation_id not in opened
         opened.add(passage.citation_id)
-        attrs = ' id="{}"'.format(escape(citation_anchor(passage.citation_id))) if first else ""
+        attrs = f' id="{escape(citation_anchor(passage.citation_id))}"' if first else ""
         css = "heritage-passage" if first else "heritage-passage heritage-passage-cont"
-        out.append('<mark{} class="{}" data-citation="{}" title="{}">'.format(
-            attrs, css, escape(passage.citation_id), escape(passage.title)))
+        out.append(
+            f'<mark{attrs} class="{css}" data-citation="{escape(passage.citation_id)}" title="{escape(passage.title)}">'
+        )
         stack.append(passage)
 
     def close_mark(passage: Passage, last: bool) -> None:
         if last:
-            out.append('<sup class="heritage-passage-ref"><a href="{}" title="{}">[{}]</a></sup>'
-                       .format(escape(passage.href), escape(passage.title), passage.number))
+            out.append(
+                f'<sup class="heritage-passage-ref"><a href="{escape(passage.href)}" title="{escape(passage.title)}">[{passage.number}]</a></sup>'
+            )
         out.append("</mark>")
 
     position = body_start
@@ -107,14 +109,16 @@ def highlight(text: str, passages: Sequence[Passage]) -> Markup:
                 open_mark(passage)
         if point in break_at:
             carried = list(stack)
-            for passage in reversed(carried):
+            for _ in carried:
                 close_mark(stack.pop(), last=False)
             out.append("</p>\n<p>")
             position = break_at[point]
             for passage in carried:
                 open_mark(passage)
         # Longer passages open first so shorter ones starting here nest inside.
-        for passage in sorted(starts.get(point, []), key=lambda p: (-spans[p.citation_id], p.number)):
+        for passage in sorted(
+            starts.get(point, []), key=lambda p: (-spans[p.citation_id], p.number)
+        ):
             open_mark(passage)
     while stack:
         close_mark(stack.pop(), last=True)

@@ -5,16 +5,18 @@ and cache headers (caching.py).
 It wraps the whole Datasette app, so it sees each response's final headers,
 after Datasette has marked personalised responses private.
 """
+
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from datasette.utils.asgi import Request
 
 from . import caching, read_only, security
 
-ASGIApp = Callable[[Dict[str, Any], Callable, Callable], Awaitable[None]]
-Headers = List[Tuple[bytes, bytes]]
+ASGIApp = Callable[[dict[str, Any], Callable, Callable], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
 
 
 def _set(headers: Headers, name: bytes, value: bytes, replace: bool) -> Headers:
@@ -25,7 +27,7 @@ def _set(headers: Headers, name: bytes, value: bytes, replace: bool) -> Headers:
 
 
 def wrap(app: ASGIApp, datasette) -> ASGIApp:
-    plugin_headers: Optional[Headers] = None
+    plugin_headers: Headers | None = None
 
     async def with_headers(scope, receive, send):
         if scope["type"] != "http":
@@ -48,8 +50,9 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
                 if on_plugin_page:
                     for name, value in plugin_headers:
                         headers = _set(headers, name, value, replace=True)
-                cache = caching.cache_control(datasette, scope["method"],
-                                              message["status"], headers)
+                cache = caching.cache_control(
+                    datasette, scope["method"], message["status"], headers
+                )
                 if cache is not None:
                     headers = _set(headers, b"cache-control", cache, replace=True)
                 message = dict(message, headers=headers)

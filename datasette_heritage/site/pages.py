@@ -2,11 +2,12 @@
 add its links, and answer with HTML or, at the same path plus ``.json``,
 the same data as JSON.
 """
+
 from __future__ import annotations
 
 import copy
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 from urllib.parse import unquote, urlencode
 
 from datasette.database import Database
@@ -14,18 +15,19 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 
 from . import queries, urls
-from .which_database import PLUGIN_NAME, heritage_database
 from .highlight import Passage, highlight, locatable
+from .which_database import PLUGIN_NAME, heritage_database
 
 ID = r"(?P<id>[^/]+?)"
 JSON = r"(?P<format>\.json)?"
 
 TILE_URL = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
-TILE_ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright">'
-                    "OpenStreetMap</a> contributors")
+TILE_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
 
 
-def routes() -> List[Tuple[str, Any]]:
+def routes() -> list[tuple[str, Any]]:
     return [
         (rf"^{urls.BASE}{JSON}$", overview_page),
         (rf"^{urls.BASE}/timeline{JSON}$", timeline_page),
@@ -50,16 +52,16 @@ class Links:
         url = self.datasette.urls.table(self.db.name, table)
         return url + ("?" + urlencode(filters) if filters else "")
 
-    def timeline(self, **filters: Optional[str]) -> str:
+    def timeline(self, **filters: str | None) -> str:
         chosen = {k: v for k, v in filters.items() if v}
         return urls.timeline_url(self.datasette) + ("?" + urlencode(chosen) if chosen else "")
 
-    def monument(self, m: Dict[str, Any], id_key: str = "id") -> Dict[str, Any]:
+    def monument(self, m: dict[str, Any], id_key: str = "id") -> dict[str, Any]:
         m["url"] = urls.monument_url(self.datasette, m[id_key])
         m["row_url"] = self.row("monuments", m[id_key])
         return m
 
-    def event(self, e: Dict[str, Any]) -> Dict[str, Any]:
+    def event(self, e: dict[str, Any]) -> dict[str, Any]:
         e["url"] = urls.event_url(self.datasette, e["id"])
         e["row_url"] = self.row("events", e["id"])
         if e.get("site_id"):
@@ -70,7 +72,7 @@ class Links:
             self.citation(c)
         return e
 
-    def citation(self, c: Dict[str, Any]) -> Dict[str, Any]:
+    def citation(self, c: dict[str, Any]) -> dict[str, Any]:
         # Lands on the highlighted passage; for a source without stored text,
         # on the citation's entry in the source page's list of passages.
         c["url"] = urls.citation_url(self.datasette, c["source_id"], c["id"])
@@ -85,7 +87,7 @@ def _wants_json(request) -> bool:
     return bool(request.url_vars.get("format")) or _decoded_id(request)[1]
 
 
-def _decoded_id(request) -> Tuple[str, bool]:
+def _decoded_id(request) -> tuple[str, bool]:
     """(id, whether the JSON twin was asked for).
 
     Routes match the raw (still percent-encoded) path. Datasette answers a 404
@@ -99,7 +101,7 @@ def _decoded_id(request) -> Tuple[str, bool]:
     if "~" in decoded:
         decoded = tilde_decode(decoded)
     if not request.url_vars.get("format") and decoded.endswith(".json") and "~" in raw:
-        return decoded[:-len(".json")], True
+        return decoded[: -len(".json")], True
     return decoded, False
 
 
@@ -111,27 +113,36 @@ def _not_found(request, message: str) -> Response:
     if _wants_json(request) and not request.path.endswith(".json"):
         # Datasette's error handler picks JSON by the path's ending, which a
         # ~-encoded ".json" lacks: answer in its error shape here.
-        return Response.json({"ok": False, "error": message, "status": 404, "title": None},
-                             status=404)
+        return Response.json(
+            {"ok": False, "error": message, "status": 404, "title": None}, status=404
+        )
     raise NotFound(message)
 
 
-def _map_config(datasette) -> Dict[str, str]:
+def _map_config(datasette) -> dict[str, str]:
     config = datasette.plugin_config(PLUGIN_NAME) or {}
-    return {"tile_url": config.get("tile_url") or TILE_URL,
-            "tile_attribution": config.get("tile_attribution") or TILE_ATTRIBUTION}
+    return {
+        "tile_url": config.get("tile_url") or TILE_URL,
+        "tile_attribution": config.get("tile_attribution") or TILE_ATTRIBUTION,
+    }
 
 
-async def _open(datasette, request) -> Tuple[Database, Links]:
+async def _open(datasette, request) -> tuple[Database, Links]:
     db = await heritage_database(datasette)
     # The pages show the database's tables: the same permissions as its pages.
-    await datasette.ensure_permissions(request.actor, [("view-database", db.name),
-                                                      "view-instance"])
+    await datasette.ensure_permissions(request.actor, [("view-database", db.name), "view-instance"])
     return db, Links(datasette, db)
 
 
-async def _respond(datasette, request, db: Database, template: str, data: Dict[str, Any],
-                   json_url: str, view_name: str) -> Response:
+async def _respond(
+    datasette,
+    request,
+    db: Database,
+    template: str,
+    data: dict[str, Any],
+    json_url: str,
+    view_name: str,
+) -> Response:
     if _wants_json(request):
         return Response.json({"database": db.name, **data})
     context = {
@@ -149,19 +160,17 @@ async def _respond(datasette, request, db: Database, template: str, data: Dict[s
         "heritage_map": _map_config(datasette),
         "alternate_url_json": json_url,
     }
-    html = await datasette.render_template(template, context, request=request,
-                                           view_name=view_name)
+    html = await datasette.render_template(template, context, request=request, view_name=view_name)
     return Response.html(html)
 
 
 # The overview's counts, strip and map read whole tables. An immutable
 # database cannot change while it is served, so they are read once per
 # process and database, not on every request.
-_overview_cache: "weakref.WeakKeyDictionary[Database, Dict[str, Any]]" = (
-    weakref.WeakKeyDictionary())
+_overview_cache: weakref.WeakKeyDictionary[Database, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-async def _overview_data(db: Database) -> Dict[str, Any]:
+async def _overview_data(db: Database) -> dict[str, Any]:
     if db.is_mutable:
         return await queries.overview(db)
     cached = _overview_cache.get(db)
@@ -178,11 +187,19 @@ async def overview_page(datasette, request) -> Response:
         links.monument(m)
     for e in data["latest_events"]:
         links.event(e)
-    data["tables"] = {name: links.table(name) for name in
-                      ("sites", "monuments", "events", "sources", "citations")}
+    data["tables"] = {
+        name: links.table(name) for name in ("sites", "monuments", "events", "sources", "citations")
+    }
     data["tables"]["contested_events"] = links.table("events", contested="1")
-    return await _respond(datasette, request, db, "heritage/overview.html", data,
-                          urls.overview_url(datasette, json=True), "heritage-overview")
+    return await _respond(
+        datasette,
+        request,
+        db,
+        "heritage/overview.html",
+        data,
+        urls.overview_url(datasette, json=True),
+        "heritage-overview",
+    )
 
 
 async def monument_page(datasette, request) -> Response:
@@ -194,13 +211,18 @@ async def monument_page(datasette, request) -> Response:
     links.monument(data["monument"])
     data["monument"]["site_timeline_url"] = links.timeline(site=data["monument"]["site_id"])
     data["monument"]["site_row_url"] = links.row("sites", data["monument"]["site_id"])
-    data["monument"]["events_table_url"] = links.table("event_monuments",
-                                                      monument_id=monument_id)
+    data["monument"]["events_table_url"] = links.table("event_monuments", monument_id=monument_id)
     for e in data["events"]:
         links.event(e)
-    return await _respond(datasette, request, db, "heritage/monument.html", data,
-                          urls.monument_url(datasette, monument_id, json=True),
-                          "heritage-monument")
+    return await _respond(
+        datasette,
+        request,
+        db,
+        "heritage/monument.html",
+        data,
+        urls.monument_url(datasette, monument_id, json=True),
+        "heritage-monument",
+    )
 
 
 async def event_page(datasette, request) -> Response:
@@ -216,8 +238,15 @@ async def event_page(datasette, request) -> Response:
         links.monument(m)
     for c in data["supporting"] + data["disputing"]:
         links.citation(c)
-    return await _respond(datasette, request, db, "heritage/event.html", data,
-                          urls.event_url(datasette, event_id, json=True), "heritage-event")
+    return await _respond(
+        datasette,
+        request,
+        db,
+        "heritage/event.html",
+        data,
+        urls.event_url(datasette, event_id, json=True),
+        "heritage-event",
+    )
 
 
 async def source_page(datasette, request) -> Response:
@@ -231,41 +260,64 @@ async def source_page(datasette, request) -> Response:
     source["citations_table_url"] = links.table("citations", source_id=source_id)
     # Only web addresses become links: a javascript: URL stays text.
     source["url_is_link"] = bool(source.get("url")) and source["url"].lower().startswith(
-        ("http://", "https://"))
+        ("http://", "https://")
+    )
     text = source.get("text") or ""
     for c in data["citations"]:
         links.citation(c)
         c["highlighted"] = locatable(text, c["quote_start"], c["quote_end"])
     if text and not _wants_json(request):
-        data["text_html"] = highlight(text, [
-            Passage(c["id"], c["quote_start"], c["quote_end"], c["number"], c["event_url"],
-                    f"{c['claimant']} ({c['stance']}): {c['event_title']}")
-            for c in data["citations"] if c["highlighted"]])
-    return await _respond(datasette, request, db, "heritage/source.html", data,
-                          urls.source_url(datasette, source_id, json=True), "heritage-source")
+        data["text_html"] = highlight(
+            text,
+            [
+                Passage(
+                    c["id"],
+                    c["quote_start"],
+                    c["quote_end"],
+                    c["number"],
+                    c["event_url"],
+                    f"{c['claimant']} ({c['stance']}): {c['event_title']}",
+                )
+                for c in data["citations"]
+                if c["highlighted"]
+            ],
+        )
+    return await _respond(
+        datasette,
+        request,
+        db,
+        "heritage/source.html",
+        data,
+        urls.source_url(datasette, source_id, json=True),
+        "heritage-source",
+    )
 
 
 async def timeline_page(datasette, request) -> Response:
     db, links = await _open(datasette, request)
     site = request.args.get("site") or None
     kind = request.args.get("kind") or None
-    data = await queries.timeline(db, site=site, kind=kind,
-                                  after=queries.parse_next(request.args.get("next")))
+    data = await queries.timeline(
+        db, site=site, kind=kind, after=queries.parse_next(request.args.get("next"))
+    )
     for e in data["events"]:
         links.event(e)
     data["filters"] = {"site": site, "kind": kind}
     json_url = urls.timeline_url(datasette, json=True)
     if data["next"]:
-        query = urlencode({k: v for k, v in (("site", site), ("kind", kind),
-                                             ("next", data["next"])) if v})
+        query = urlencode(
+            {k: v for k, v in (("site", site), ("kind", kind), ("next", data["next"])) if v}
+        )
         data["next_url"] = urls.timeline_url(datasette) + "?" + query
         data["next_json_url"] = json_url + "?" + query
     else:
         data["next_url"] = data["next_json_url"] = None
     data["options"] = await queries.timeline_options(db)
-    data["events_table_url"] = links.table("events", **{
-        k: v for k, v in (("site_id", site), ("kind", kind)) if v})
+    data["events_table_url"] = links.table(
+        "events", **{k: v for k, v in (("site_id", site), ("kind", kind)) if v}
+    )
     if request.query_string:
         json_url += "?" + request.query_string
-    return await _respond(datasette, request, db, "heritage/timeline.html", data, json_url,
-                          "heritage-timeline")
+    return await _respond(
+        datasette, request, db, "heritage/timeline.html", data, json_url, "heritage-timeline"
+    )

@@ -7,10 +7,12 @@ Related rows for a list (claims under each event, monuments of each event on
 the timeline) are fetched for the whole list at once with ``json_each``,
 never a query per row.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from datasette.database import Database
 
@@ -34,17 +36,17 @@ CITATION_COLUMNS = """c.id, c.event_id, c.source_id, c.quote, c.quote_start, c.q
     src.credit AS source_credit, src.published AS source_published"""
 
 
-async def _rows(db: Database, sql: str, params: Any = None) -> List[Dict[str, Any]]:
+async def _rows(db: Database, sql: str, params: Any = None) -> list[dict[str, Any]]:
     results = await db.execute(sql, params or {})
     return [dict(row) for row in results.rows]
 
 
-async def _one(db: Database, sql: str, params: Any) -> Optional[Dict[str, Any]]:
+async def _one(db: Database, sql: str, params: Any) -> dict[str, Any] | None:
     rows = await _rows(db, sql, params)
     return rows[0] if rows else None
 
 
-def _event(row: Dict[str, Any]) -> Dict[str, Any]:
+def _event(row: dict[str, Any]) -> dict[str, Any]:
     """An event row with its date in words and flags as booleans."""
     event = {k: v for k, v in row.items() if not k.startswith("date")}
     event["when"] = when(row)
@@ -52,77 +54,100 @@ def _event(row: Dict[str, Any]) -> Dict[str, Any]:
     return event
 
 
-def _citation(row: Dict[str, Any]) -> Dict[str, Any]:
+def _citation(row: dict[str, Any]) -> dict[str, Any]:
     citation = dict(row)
     citation["verified"] = bool(row.get("verified"))
     if "source_published" in row:
         citation["source_published_display"] = (
-            edtf_in_words(row["source_published"]) if row["source_published"] else None)
+            edtf_in_words(row["source_published"]) if row["source_published"] else None
+        )
     return citation
 
 
-def _ids_json(rows: Sequence[Dict[str, Any]], key: str = "id") -> str:
+def _ids_json(rows: Sequence[dict[str, Any]], key: str = "id") -> str:
     return json.dumps([row[key] for row in rows])
 
 
-async def _citations_for_events(db: Database, event_ids_json: str) -> List[Dict[str, Any]]:
+async def _citations_for_events(db: Database, event_ids_json: str) -> list[dict[str, Any]]:
     # Supporting claims first, then disputing, each oldest source first.
-    return [_citation(r) for r in await _rows(db, f"""
+    return [
+        _citation(r)
+        for r in await _rows(
+            db,
+            f"""
         SELECT {CITATION_COLUMNS}
         FROM citations c JOIN sources src ON src.id = c.source_id
         WHERE c.event_id IN (SELECT value FROM json_each(:ids))
-        ORDER BY c.stance = 'disputes', src.published_start, c.id""", {"ids": event_ids_json})]
+        ORDER BY c.stance = 'disputes', src.published_start, c.id""",
+            {"ids": event_ids_json},
+        )
+    ]
 
 
-def _group(rows: Sequence[Dict[str, Any]], key: str) -> Dict[Any, List[Dict[str, Any]]]:
-    grouped: Dict[Any, List[Dict[str, Any]]] = {}
+def _group(rows: Sequence[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
+    grouped: dict[Any, list[dict[str, Any]]] = {}
     for row in rows:
         grouped.setdefault(row[key], []).append(row)
     return grouped
 
 
-async def damage_levels(db: Database) -> List[Dict[str, Any]]:
+async def damage_levels(db: Database) -> list[dict[str, Any]]:
     return await _rows(db, "SELECT id, label, rank, description FROM damage_levels ORDER BY rank")
 
 
-async def overview(db: Database) -> Dict[str, Any]:
-    counts = await _one(db, """SELECT
+async def overview(db: Database) -> dict[str, Any]:
+    counts = await _one(
+        db,
+        """SELECT
         (SELECT count(*) FROM sites) AS sites,
         (SELECT count(*) FROM monuments) AS monuments,
         (SELECT count(*) FROM events) AS events,
         (SELECT count(*) FROM sources) AS sources,
         (SELECT count(*) FROM citations) AS citations,
-        (SELECT count(*) FROM events WHERE contested = 1) AS contested_events""", {})
+        (SELECT count(*) FROM events WHERE contested = 1) AS contested_events""",
+        {},
+    )
     # Worst condition first, so a truncated map still shows the worst damage.
-    monuments = await _rows(db, """
+    monuments = await _rows(
+        db,
+        """
         SELECT m.id, m.name, m.site_id, s.name AS site_name, m.type, m.latitude,
                m.longitude, m.condition, d.label AS condition_label, d.rank AS condition_rank
         FROM monuments m JOIN sites s ON s.id = m.site_id
         LEFT JOIN damage_levels d ON d.id = m.condition
         WHERE m.latitude IS NOT NULL AND m.longitude IS NOT NULL
-        ORDER BY d.rank IS NULL, d.rank, m.name LIMIT :limit""", {"limit": MAP_LIMIT + 1})
+        ORDER BY d.rank IS NULL, d.rank, m.name LIMIT :limit""",
+        {"limit": MAP_LIMIT + 1},
+    )
     # Events per month, and whether they are dated more finely than whole
     # years (a strip by month must not pile events known only to the year
     # into January). Counted per distinct (start, end) first: that reads the
     # (date_start, date_end) index in order, with no sort of every event.
-    months = await _rows(db, """
+    months = await _rows(
+        db,
+        """
         SELECT substr(date_start, 1, 7) AS month,
                NOT (substr(date_start, 6) = '01-01'
                     AND coalesce(substr(date_end, 6) = '12-31', 0)) AS fine,
                sum(n) AS events
         FROM (SELECT date_start, date_end, count(*) AS n FROM events
               WHERE date_start IS NOT NULL GROUP BY date_start, date_end)
-        GROUP BY month, fine ORDER BY month""")
+        GROUP BY month, fine ORDER BY month""",
+    )
     # The page of events is chosen from events alone (in date_start index
     # order, stopping at the LIMIT) before the joins, which could otherwise
     # lead the planner to sort every event.
-    latest = await _rows(db, f"""
+    latest = await _rows(
+        db,
+        f"""
         SELECT {EVENT_COLUMNS}, s.name AS site_name
         FROM (SELECT rowid AS event_rowid, * FROM events WHERE date_start IS NOT NULL
               ORDER BY date_start DESC, rowid DESC LIMIT :limit) e
         JOIN sites s ON s.id = e.site_id
         LEFT JOIN event_kinds k ON k.id = e.kind
-        ORDER BY e.date_start DESC, e.event_rowid DESC""", {"limit": LATEST_LIMIT})
+        ORDER BY e.date_start DESC, e.event_rowid DESC""",
+        {"limit": LATEST_LIMIT},
+    )
     return {
         "counts": counts,
         "damage_levels": await damage_levels(db),
@@ -133,7 +158,7 @@ async def overview(db: Database) -> Dict[str, Any]:
     }
 
 
-def timeline_strip(months: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+def timeline_strip(months: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Events per month when the events span up to ten years (at most 132
     bars), else per year.
 
@@ -157,7 +182,7 @@ def timeline_strip(months: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
         # Trim empty months at both ends so the strip covers the events.
         filled = [k for k in keys if counts[k]]
         if filled:
-            keys = keys[keys.index(filled[0]):keys.index(filled[-1]) + 1]
+            keys = keys[keys.index(filled[0]) : keys.index(filled[-1]) + 1]
     else:
         unit = "year"
         keys = [f"{y:04d}" for y in range(first, last + 1)]
@@ -166,12 +191,18 @@ def timeline_strip(months: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
         for row in months:
             counts[row["month"][:4]] += row["events"]
     bars = [{"period": k, "events": counts[k]} for k in keys]
-    return {"unit": unit, "bars": bars, "coarse": coarse,
-            "max": max((b["events"] for b in bars), default=0)}
+    return {
+        "unit": unit,
+        "bars": bars,
+        "coarse": coarse,
+        "max": max((b["events"] for b in bars), default=0),
+    }
 
 
-async def monument(db: Database, monument_id: str) -> Optional[Dict[str, Any]]:
-    row = await _one(db, """
+async def monument(db: Database, monument_id: str) -> dict[str, Any] | None:
+    row = await _one(
+        db,
+        """
         SELECT m.id, m.site_id, s.name AS site_name, m.name, m.alternative_names, m.type,
                t.label AS type_label, m.period, m.latitude, m.longitude, m.wikidata,
                m.description, m.condition, d.label AS condition_label,
@@ -179,11 +210,15 @@ async def monument(db: Database, monument_id: str) -> Optional[Dict[str, Any]]:
         FROM monuments m JOIN sites s ON s.id = m.site_id
         LEFT JOIN monument_types t ON t.id = m.type
         LEFT JOIN damage_levels d ON d.id = m.condition
-        WHERE m.id = :id""", {"id": monument_id})
+        WHERE m.id = :id""",
+        {"id": monument_id},
+    )
     if row is None:
         return None
     row["alternative_names"] = json.loads(row["alternative_names"] or "[]")
-    events = await _rows(db, f"""
+    events = await _rows(
+        db,
+        f"""
         SELECT {EVENT_COLUMNS}, em.damage_level, dl.label AS damage_level_label,
                dl.rank AS damage_rank, em.cause, ca.label AS cause_label
         FROM event_monuments em JOIN events e ON e.id = em.event_id
@@ -192,32 +227,45 @@ async def monument(db: Database, monument_id: str) -> Optional[Dict[str, Any]]:
         LEFT JOIN causes ca ON ca.id = em.cause
         WHERE em.monument_id = :id
         ORDER BY e.date_start, e.date_end, e.id LIMIT :limit""",
-                         {"id": monument_id, "limit": MONUMENT_EVENTS_LIMIT + 1})
+        {"id": monument_id, "limit": MONUMENT_EVENTS_LIMIT + 1},
+    )
     truncated = len(events) > MONUMENT_EVENTS_LIMIT
     events = [_event(r) for r in events[:MONUMENT_EVENTS_LIMIT]]
     claims = _group(await _citations_for_events(db, _ids_json(events)), "event_id")
     for event in events:
         event["citations"] = claims.get(event["id"], [])
-    return {"monument": row, "damage_levels": await damage_levels(db),
-            "events": events, "events_truncated": truncated}
+    return {
+        "monument": row,
+        "damage_levels": await damage_levels(db),
+        "events": events,
+        "events_truncated": truncated,
+    }
 
 
-async def event(db: Database, event_id: str) -> Optional[Dict[str, Any]]:
-    row = await _one(db, f"""
+async def event(db: Database, event_id: str) -> dict[str, Any] | None:
+    row = await _one(
+        db,
+        f"""
         SELECT {EVENT_COLUMNS}, s.name AS site_name, k.description AS kind_description
         FROM events e JOIN sites s ON s.id = e.site_id
         LEFT JOIN event_kinds k ON k.id = e.kind
-        WHERE e.id = :id""", {"id": event_id})
+        WHERE e.id = :id""",
+        {"id": event_id},
+    )
     if row is None:
         return None
-    monuments = await _rows(db, """
+    monuments = await _rows(
+        db,
+        """
         SELECT m.id, m.name, m.type, m.latitude, m.longitude, em.damage_level,
                dl.label AS damage_level_label, dl.rank AS damage_rank, em.cause,
                ca.label AS cause_label
         FROM event_monuments em JOIN monuments m ON m.id = em.monument_id
         LEFT JOIN damage_levels dl ON dl.id = em.damage_level
         LEFT JOIN causes ca ON ca.id = em.cause
-        WHERE em.event_id = :id ORDER BY dl.rank IS NULL, dl.rank, m.name""", {"id": event_id})
+        WHERE em.event_id = :id ORDER BY dl.rank IS NULL, dl.rank, m.name""",
+        {"id": event_id},
+    )
     citations = await _citations_for_events(db, json.dumps([event_id]))
     return {
         "event": _event(row),
@@ -227,38 +275,48 @@ async def event(db: Database, event_id: str) -> Optional[Dict[str, Any]]:
     }
 
 
-async def source(db: Database, source_id: str) -> Optional[Dict[str, Any]]:
-    row = await _one(db, """
+async def source(db: Database, source_id: str) -> dict[str, Any] | None:
+    row = await _one(
+        db,
+        """
         SELECT id, title, publisher, credit, published, published_start, published_end,
                published_precision, published_note, url, language, text
-        FROM sources WHERE id = :id""", {"id": source_id})
+        FROM sources WHERE id = :id""",
+        {"id": source_id},
+    )
     if row is None:
         return None
     source_row = {k: v for k, v in row.items() if not k.startswith("published")}
     source_row["published"] = when(row, "published")
     # In reading order; a passage not located in the text goes last.
-    citations = await _rows(db, f"""
+    citations = await _rows(
+        db,
+        f"""
         SELECT {CITATION_COLUMNS}, e.title AS event_title, e.contested AS event_contested
         FROM citations c JOIN events e ON e.id = c.event_id
         JOIN sources src ON src.id = c.source_id
         WHERE c.source_id = :id
         ORDER BY c.quote_start IS NULL, c.quote_start, c.quote_end DESC, c.id""",
-                            {"id": source_id})
+        {"id": source_id},
+    )
     for number, citation in enumerate(citations, 1):
         citation["number"] = number
         citation["event_contested"] = bool(citation["event_contested"])
     return {"source": source_row, "citations": [_citation(c) for c in citations]}
 
 
-async def timeline_options(db: Database) -> Dict[str, List[Dict[str, Any]]]:
+async def timeline_options(db: Database) -> dict[str, list[dict[str, Any]]]:
     return {
-        "sites": await _rows(db, "SELECT id, name FROM sites ORDER BY name LIMIT :limit",
-                             {"limit": FILTER_OPTIONS_LIMIT}),
+        "sites": await _rows(
+            db,
+            "SELECT id, name FROM sites ORDER BY name LIMIT :limit",
+            {"limit": FILTER_OPTIONS_LIMIT},
+        ),
         "kinds": await _rows(db, "SELECT id, label FROM event_kinds ORDER BY rank, label"),
     }
 
 
-def parse_next(token: Optional[str]) -> Optional[Dict[str, Any]]:
+def parse_next(token: str | None) -> dict[str, Any] | None:
     """The keyset position after which a timeline page starts:
     ``<date_start>,<rowid>`` (date_start empty for an undated start)."""
     if not token or "," not in token:
@@ -269,13 +327,17 @@ def parse_next(token: Optional[str]) -> Optional[Dict[str, Any]]:
     return {"date_start": date_start or None, "rowid": int(rowid)}
 
 
-def next_token(row: Dict[str, Any]) -> str:
+def next_token(row: dict[str, Any]) -> str:
     return f"{row['date_start'] or ''},{row['rowid']}"
 
 
-async def timeline(db: Database, site: Optional[str] = None, kind: Optional[str] = None,
-                   after: Optional[Dict[str, Any]] = None,
-                   page_size: int = TIMELINE_PAGE_SIZE) -> Dict[str, Any]:
+async def timeline(
+    db: Database,
+    site: str | None = None,
+    kind: str | None = None,
+    after: dict[str, Any] | None = None,
+    page_size: int = TIMELINE_PAGE_SIZE,
+) -> dict[str, Any]:
     """Events in date order (earliest day each allows), a page at a time:
     ``after`` is the position of the previous page's last event.
 
@@ -294,32 +356,45 @@ async def timeline(db: Database, site: Optional[str] = None, kind: Optional[str]
         params["after_rowid"] = after["rowid"]
         if after["date_start"] is None:
             # Undated starts sort first (NULL); continue among them, then the rest.
-            where.append("((date_start IS NULL AND rowid > :after_rowid) "
-                         "OR date_start IS NOT NULL)")
+            where.append(
+                "((date_start IS NULL AND rowid > :after_rowid) OR date_start IS NOT NULL)"
+            )
         else:
             params["after_date"] = after["date_start"]
-            where.append("(date_start > :after_date "
-                         "OR (date_start = :after_date AND rowid > :after_rowid))")
+            where.append(
+                "(date_start > :after_date OR (date_start = :after_date AND rowid > :after_rowid))"
+            )
     # The page is chosen from events alone, in index order up to the LIMIT;
     # the joins then only label those rows.
-    rows = await _rows(db, f"""
+    rows = await _rows(
+        db,
+        f"""
         SELECT {EVENT_COLUMNS}, s.name AS site_name, e.event_rowid AS rowid
         FROM (SELECT rowid AS event_rowid, * FROM events
               {"WHERE " + " AND ".join(where) if where else ""}
               ORDER BY date_start, rowid LIMIT :limit) e
         JOIN sites s ON s.id = e.site_id
         LEFT JOIN event_kinds k ON k.id = e.kind
-        ORDER BY e.date_start, e.event_rowid""", params)
+        ORDER BY e.date_start, e.event_rowid""",
+        params,
+    )
     more = len(rows) > page_size
     rows = rows[:page_size]
     events = [_event({k: v for k, v in r.items() if k != "rowid"}) for r in rows]
-    affected = _group(await _rows(db, """
+    affected = _group(
+        await _rows(
+            db,
+            """
         SELECT em.event_id, m.id, m.name, em.damage_level, dl.label AS damage_level_label,
                dl.rank AS damage_rank
         FROM event_monuments em JOIN monuments m ON m.id = em.monument_id
         LEFT JOIN damage_levels dl ON dl.id = em.damage_level
         WHERE em.event_id IN (SELECT value FROM json_each(:ids))
-        ORDER BY dl.rank IS NULL, dl.rank, m.name""", {"ids": _ids_json(events)}), "event_id")
+        ORDER BY dl.rank IS NULL, dl.rank, m.name""",
+            {"ids": _ids_json(events)},
+        ),
+        "event_id",
+    )
     for event in events:
         event["monuments"] = affected.get(event["id"], [])
     return {"events": events, "next": next_token(rows[-1]) if more else None}

@@ -6,9 +6,10 @@ it reaches Datasette (Datasette 0.65 answers a POST to a table page with a
 500 error). Datasette's and plugins' own endpoints under /-/ (login, logout
 ...) keep their methods.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -19,14 +20,14 @@ def all_immutable(datasette) -> bool:
     return bool(files) and not any(db.is_mutable for db in files)
 
 
-def refuses(datasette, scope: Dict[str, Any]) -> bool:
+def refuses(datasette, scope: dict[str, Any]) -> bool:
     """Whether this request asks to change something on a read-only site."""
     if scope["method"] in SAFE_METHODS:
         return False
     base_url = datasette.setting("base_url")
     path = scope["path"]
     if base_url != "/" and path.startswith(base_url):
-        path = "/" + path[len(base_url):]
+        path = "/" + path[len(base_url) :]
     if path.startswith("/-/"):
         return False
     return all_immutable(datasette)
@@ -34,9 +35,15 @@ def refuses(datasette, scope: Dict[str, Any]) -> bool:
 
 async def send_method_not_allowed(send) -> None:
     body = b"405 Method Not Allowed: this site is read-only (GET and HEAD only)\n"
-    await send({"type": "http.response.start", "status": 405, "headers": [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"allow", b"GET, HEAD, OPTIONS"),
-        (b"content-length", str(len(body)).encode("ascii")),
-    ]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 405,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"allow", b"GET, HEAD, OPTIONS"),
+                (b"content-length", str(len(body)).encode("ascii")),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -16,11 +16,13 @@ The number left out is the collection's ``rows_without_coordinates`` member.
 CSL-JSON (the Citation Style Language's data format, which Zotero, Mendeley
 and pandoc import): one item per source, see ``csl_item``.
 """
+
 from __future__ import annotations
 
 import json
 import math
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from datasette.utils.asgi import Response
 
@@ -31,7 +33,7 @@ CSL_TYPE = "application/vnd.citationstyles.csl+json; charset=utf-8"
 LATITUDE, LONGITUDE = "latitude", "longitude"
 
 
-def _rows(columns: Sequence[str], rows: Sequence[Any]) -> List[Dict[str, Any]]:
+def _rows(columns: Sequence[str], rows: Sequence[Any]) -> list[dict[str, Any]]:
     return [dict(zip(columns, row)) for row in rows]
 
 
@@ -40,18 +42,20 @@ def _plain(value: Any) -> Any:
     return value["value"] if isinstance(value, dict) and "value" in value else value
 
 
-def _response(body: Any, content_type: str, data: Dict[str, Any], datasette,
-              request) -> Response:
+def _response(body: Any, content_type: str, data: dict[str, Any], datasette, request) -> Response:
     headers = {}
     next_url = data.get("next_url")
     if next_url:
         headers["Link"] = f'<{datasette.absolute_url(request, next_url)}>; rel="next"'
-    return Response(json.dumps(body, ensure_ascii=False, indent=2), status=200,
-                    headers=headers, content_type=content_type)
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2),
+        status=200,
+        headers=headers,
+        content_type=content_type,
+    )
 
 
-def _error(data: Dict[str, Any], columns: Sequence[str], can_render,
-           needs: str) -> Optional[Response]:
+def _error(data: dict[str, Any], columns: Sequence[str], can_render, needs: str) -> Response | None:
     """A 400 for a failed query, or for columns this format cannot use
     (Datasette dispatches on the extension whatever can_render says)."""
     message = data.get("error")
@@ -64,11 +68,12 @@ def _error(data: Dict[str, Any], columns: Sequence[str], can_render,
 
 # GeoJSON
 
+
 def can_render_geojson(columns: Sequence[str]) -> bool:
     return LATITUDE in columns and LONGITUDE in columns
 
 
-def _coordinate(value: Any, limit: float) -> Optional[float]:
+def _coordinate(value: Any, limit: float) -> float | None:
     value = _plain(value)
     if value is None or isinstance(value, bool):
         return None
@@ -81,7 +86,7 @@ def _coordinate(value: Any, limit: float) -> Optional[float]:
     return number
 
 
-def geojson_collection(columns: Sequence[str], rows: Sequence[Any]) -> Dict[str, Any]:
+def geojson_collection(columns: Sequence[str], rows: Sequence[Any]) -> dict[str, Any]:
     """A FeatureCollection of Points from rows with latitude/longitude."""
     features = []
     skipped = 0
@@ -91,7 +96,7 @@ def geojson_collection(columns: Sequence[str], rows: Sequence[Any]) -> Dict[str,
         if latitude is None or longitude is None:
             skipped += 1
             continue
-        properties: Dict[str, Any] = {}
+        properties: dict[str, Any] = {}
         for column, value in row.items():
             if column in (LATITUDE, LONGITUDE):
                 continue
@@ -102,7 +107,7 @@ def geojson_collection(columns: Sequence[str], rows: Sequence[Any]) -> Dict[str,
                 properties[column] = None  # binary has no place in JSON
             else:
                 properties[column] = value
-        feature: Dict[str, Any] = {
+        feature: dict[str, Any] = {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
             "properties": properties,
@@ -110,12 +115,12 @@ def geojson_collection(columns: Sequence[str], rows: Sequence[Any]) -> Dict[str,
         if properties.get("id") is not None:
             feature["id"] = properties["id"]
         features.append(feature)
-    return {"type": "FeatureCollection", "features": features,
-            "rows_without_coordinates": skipped}
+    return {"type": "FeatureCollection", "features": features, "rows_without_coordinates": skipped}
 
 
-def render_geojson(datasette, request, columns: Sequence[str], rows: Sequence[Any],
-                   data: Dict[str, Any]) -> Response:
+def render_geojson(
+    datasette, request, columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any]
+) -> Response:
     error = _error(data, columns, can_render_geojson, "latitude and longitude columns")
     if error:
         return error
@@ -133,16 +138,19 @@ ID_COLUMNS = ("source_id", "id")
 TITLE_COLUMNS = ("source_title", "title")
 
 
-def _first(columns: Sequence[str], names: Sequence[str]) -> Optional[str]:
+def _first(columns: Sequence[str], names: Sequence[str]) -> str | None:
     return next((name for name in names if name in columns), None)
 
 
 def can_render_csljson(columns: Sequence[str]) -> bool:
-    return (_first(columns, ID_COLUMNS) is not None and _first(columns, TITLE_COLUMNS) is not None
-            and "published" in columns)
+    return (
+        _first(columns, ID_COLUMNS) is not None
+        and _first(columns, TITLE_COLUMNS) is not None
+        and "published" in columns
+    )
 
 
-def _date_parts(iso: str, precision: str) -> List[int]:
+def _date_parts(iso: str, precision: str) -> list[int]:
     year, month, day = (int(part) for part in iso.split("-"))
     if precision == "day":
         return [year, month, day]
@@ -151,7 +159,7 @@ def _date_parts(iso: str, precision: str) -> List[int]:
     return [year]
 
 
-def csl_issued(published: Optional[str]) -> Optional[Dict[str, Any]]:
+def csl_issued(published: str | None) -> dict[str, Any] | None:
     """CSL date for an EDTF string, no more precise than the EDTF.
 
     2015-08-30 -> [[2015, 8, 30]]; 2015-08 -> [[2015, 8]]; 2015 -> [[2015]];
@@ -177,16 +185,21 @@ def csl_issued(published: Optional[str]) -> Optional[Dict[str, Any]]:
         end = _date_parts(date.end, precision)
         if not parts or end != parts[0]:
             parts.append(end)
-    elif not date.interval and precision == "year" and date.start and date.end \
-            and date.start[:4] != date.end[:4]:
+    elif (
+        not date.interval
+        and precision == "year"
+        and date.start
+        and date.end
+        and date.start[:4] != date.end[:4]
+    ):
         parts.append(_date_parts(date.end, "year"))  # a decade or century
-    issued: Dict[str, Any] = {"date-parts": parts}
+    issued: dict[str, Any] = {"date-parts": parts}
     if date.uncertain or date.approximate:
         issued["circa"] = True
     return issued
 
 
-def csl_item(row: Dict[str, Any]) -> Dict[str, Any]:
+def csl_item(row: dict[str, Any]) -> dict[str, Any]:
     """One source as a CSL-JSON item.
 
     - type: article-newspaper when an outlet (publisher) or agency (credit)
@@ -202,7 +215,7 @@ def csl_item(row: Dict[str, Any]) -> Dict[str, Any]:
     """
     get = lambda name: _plain(row.get(name))  # noqa: E731
     source_id = get(_first(row, ID_COLUMNS))
-    item: Dict[str, Any] = {
+    item: dict[str, Any] = {
         "id": str(source_id),
         "type": "article-newspaper" if get("publisher") or get("credit") else "article",
         "title": get(_first(row, TITLE_COLUMNS)),
@@ -218,8 +231,9 @@ def csl_item(row: Dict[str, Any]) -> Dict[str, Any]:
     if get("language"):
         item["language"] = get("language")
     if get("author"):
-        item["author"] = [{"literal": name.strip()} for name in str(get("author")).split(";")
-                          if name.strip()]
+        item["author"] = [
+            {"literal": name.strip()} for name in str(get("author")).split(";") if name.strip()
+        ]
     note = []
     if get("credit"):
         note.append(f"Credit: {get('credit')}")
@@ -233,20 +247,25 @@ def csl_item(row: Dict[str, Any]) -> Dict[str, Any]:
     return item
 
 
-def csl_items(columns: Sequence[str], rows: Sequence[Any]) -> List[Dict[str, Any]]:
+def csl_items(columns: Sequence[str], rows: Sequence[Any]) -> list[dict[str, Any]]:
     """Items for the distinct sources in the rows (a view repeats a source
     once per citation; a reference manager wants it once)."""
-    items: Dict[str, Dict[str, Any]] = {}
+    items: dict[str, dict[str, Any]] = {}
     for row in _rows(columns, rows):
         item = csl_item(row)
         items.setdefault(item["id"], item)
     return list(items.values())
 
 
-def render_csljson(datasette, request, columns: Sequence[str], rows: Sequence[Any],
-                   data: Dict[str, Any]) -> Response:
-    error = _error(data, columns, can_render_csljson,
-                   "a source's id (or source_id), title (or source_title) and published")
+def render_csljson(
+    datasette, request, columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any]
+) -> Response:
+    error = _error(
+        data,
+        columns,
+        can_render_csljson,
+        "a source's id (or source_id), title (or source_title) and published",
+    )
     if error:
         return error
     return _response(csl_items(columns, rows), CSL_TYPE, data, datasette, request)

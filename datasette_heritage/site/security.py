@@ -16,12 +16,12 @@ attribute, or javascript: URL is refused.
 Datasette's own pages keep Datasette's behaviour: they use inline scripts
 (SQL editor, cluster map) that such a policy would break.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import re
-from typing import List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from datasette.utils.asgi import Request
@@ -40,7 +40,7 @@ def is_plugin_path(datasette, path: str) -> bool:
     return path == base or path == base + ".json" or path.startswith(base + "/")
 
 
-async def trusted_inline_scripts(datasette, request: Optional[Request] = None) -> List[str]:
+async def trusted_inline_scripts(datasette, request: Request | None = None) -> list[str]:
     """CSP hash sources of the inline scripts on every Datasette page.
 
     Taken from the installed Datasette and plugins rather than written down
@@ -53,7 +53,7 @@ async def trusted_inline_scripts(datasette, request: Optional[Request] = None) -
     hashes = []
     for body in _INLINE_SCRIPT.findall(html):
         digest = hashlib.sha256(body.encode("utf-8")).digest()
-        source = "'sha256-%s'" % base64.b64encode(digest).decode("ascii")
+        source = "'sha256-{}'".format(base64.b64encode(digest).decode("ascii"))
         if source not in hashes:
             hashes.append(source)
     return hashes
@@ -72,7 +72,7 @@ def tile_source(tile_url: str) -> str:
     return f"{parts.scheme}://{'.'.join(labels)}{port}"
 
 
-def content_security_policy(datasette, script_hashes: List[str]) -> str:
+def content_security_policy(datasette, script_hashes: list[str]) -> str:
     script_src = " ".join(["'self'"] + script_hashes)
     # The tiles the pages' maps load (pages.py reads the plugin's settings).
     tiles = tile_source(pages._map_config(datasette)["tile_url"])
@@ -91,11 +91,11 @@ def content_security_policy(datasette, script_hashes: List[str]) -> str:
     return "; ".join(directives)
 
 
-async def plugin_page_headers(datasette,
-                              request: Optional[Request] = None) -> List[Tuple[bytes, bytes]]:
+async def plugin_page_headers(
+    datasette, request: Request | None = None
+) -> list[tuple[bytes, bytes]]:
     """Headers for every response of the plugin's pages."""
-    policy = content_security_policy(datasette,
-                                     await trusted_inline_scripts(datasette, request))
+    policy = content_security_policy(datasette, await trusted_inline_scripts(datasette, request))
     return [
         (b"content-security-policy", policy.encode("ascii")),
         (b"x-frame-options", b"DENY"),

@@ -12,10 +12,10 @@ machine, which the interrupt cannot stop:
   tokenizers (enabled in Debian's SQLite): the classic first step of
   exploiting SQLite through SQL.
 """
+
 from __future__ import annotations
 
 import sqlite3
-from typing import Optional
 
 # The longest string or blob any expression may build. The largest values in
 # the database are article texts, a few tens of kilobytes each.
@@ -24,8 +24,9 @@ MAX_VALUE_BYTES = 10_000_000
 REFUSED_FUNCTIONS = frozenset({"fts3_tokenizer"})
 
 
-def _authorize(action: int, arg1: Optional[str], arg2: Optional[str],
-               database: Optional[str], source: Optional[str]) -> int:
+def _authorize(
+    action: int, arg1: str | None, arg2: str | None, database: str | None, source: str | None
+) -> int:
     # Called while a statement is prepared; for a function call, arg2 is its
     # name. Refusing it makes the query fail with "not authorized".
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:

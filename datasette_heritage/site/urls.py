@@ -3,9 +3,11 @@
 Every page has a JSON twin at the same path plus ``.json``. A citation's
 passage is the ``citation-<id>`` anchor on its source's page.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 BASE = "/-/heritage"
@@ -44,8 +46,9 @@ def citation_url(datasette, source_id: str, citation_id: str) -> str:
     return source_url(datasette, source_id) + "#" + citation_anchor(citation_id)
 
 
-def heritage_url_for(datasette, table: str, row_id: str,
-                     row: Optional[Mapping[str, Any]] = None) -> Optional[str]:
+def heritage_url_for(
+    datasette, table: str, row_id: str, row: Mapping[str, Any] | None = None
+) -> str | None:
     """The plugin page that shows a row of ``table`` (None when there is none).
 
     For links from Datasette's own table and row pages (row pages, and

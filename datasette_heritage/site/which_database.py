@@ -3,16 +3,15 @@
 Plugin configuration names it (``plugins: datasette-heritage: database: NAME``
 in metadata); without it, the first database that has the heritage schema.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from datasette.database import Database
 from datasette.utils.asgi import NotFound
 
+from ..schema import REQUIRED_TABLES
+
 PLUGIN_NAME = "datasette-heritage"
-# The tables the pages read; a database without them is someone else's.
-REQUIRED_TABLES = frozenset({"sites", "monuments", "events", "citations", "sources"})
 
 
 class HeritageDatabaseMissing(NotFound):
@@ -20,14 +19,14 @@ class HeritageDatabaseMissing(NotFound):
     one is not served or lacks the schema)."""
 
 
-def configured_name(datasette) -> Optional[str]:
+def configured_name(datasette) -> str | None:
     config = datasette.plugin_config(PLUGIN_NAME) or {}
     name = config.get("database") if isinstance(config, dict) else None
     return str(name) if name else None
 
 
 async def has_heritage_schema(db: Database) -> bool:
-    return REQUIRED_TABLES <= set(await db.table_names())
+    return set(await db.table_names()) >= REQUIRED_TABLES
 
 
 async def heritage_database(datasette) -> Database:
@@ -39,18 +38,21 @@ async def heritage_database(datasette) -> Database:
         if db is None:
             raise HeritageDatabaseMissing(
                 f"The {PLUGIN_NAME} plugin is configured to show database {name!r}, "
-                f"which is not served")
+                f"which is not served"
+            )
         if not await has_heritage_schema(db):
             raise HeritageDatabaseMissing(
                 f"Database {name!r}, configured for {PLUGIN_NAME}, lacks the heritage "
-                f"tables ({', '.join(sorted(REQUIRED_TABLES))})")
+                f"tables ({', '.join(sorted(REQUIRED_TABLES))})"
+            )
         return db
     for db in datasette.databases.values():
         if db.name != "_internal" and await has_heritage_schema(db):
             return db
     raise HeritageDatabaseMissing(
         "No served database has the heritage tables "
-        f"({', '.join(sorted(REQUIRED_TABLES))}); build one with `datasette-heritage build`")
+        f"({', '.join(sorted(REQUIRED_TABLES))}); build one with `datasette-heritage build`"
+    )
 
 
 async def is_heritage_database(datasette, database: str) -> bool:
