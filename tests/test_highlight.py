@@ -135,3 +135,17 @@ def test_when_keeps_precision_and_flags():
         }
     )
     assert w["uncertain"] and not w["interval"] and w["datetime"] == "2016-12-11"
+
+
+def test_references_after_a_passage_cited_several_times_run_in_reading_order():
+    text = "One two three four five six."
+    passages = [
+        passage("whole", text, "One two three four five", 15),
+        passage("same-a", text, "three four five", 16),
+        passage("same-b", text, "three four five", 17),
+        passage("same-c", text, "three four five", 18),
+    ]
+    check(text, passages)
+    html = str(highlight(text, passages))
+    numbers = [int(n) for n in re.findall(r">\[(\d+)\]</a>", html)]
+    assert numbers == [15, 16, 17, 18]

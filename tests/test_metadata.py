@@ -185,7 +185,10 @@ async def check_saved_queries(ds, db: str) -> None:
     outlets = await rows_of(ds, f"/{db}/outlet_reports")
     reports = await rows_of(ds, f"/{db}/source_reports")
     assert len(outlets) == len(reports)
-    assert all(r["outlet"] for r in outlets)
+    # The outlet is the one the source names, never its id standing in.
+    named = {r["source_id"]: r["publisher"] or r["credit"] for r in reports}
+    assert all(r["outlet"] == named[r["source_id"]] for r in outlets)
+    assert all(r["outlet"] != r["source_id"] for r in outlets)
 
 
 async def test_saved_queries_on_the_fixture(fixture_site, metadata):

@@ -185,6 +185,14 @@ async def test_event_page_says_who_supports_and_who_disputes(ds, db_path):
         for row in affected:
             assert f'href="/-/heritage/monuments/{row[0]}"' in html
         assert data["event"]["when"]["display"] in html.replace("&#39;", "'")
+        if event["contested"]:
+            # Claimants may be one or many ("government officials"): the
+            # sentence must read right either way.
+            note = re.search(r'<p class="heritage-contested-note">(.*?)</p>', html, re.S)
+            assert note and "disputed by" in note.group(1)
+            for c in data["disputing"]:
+                assert c["claimant"] in note.group(1).replace("&#39;", "'")
+                assert not re.search(re.escape(c["claimant"]) + r"\s+disputes?\b", note.group(1))
 
 
 def source_text_html(html: str) -> str:

@@ -6,7 +6,7 @@ named for its job.
 
 from datasette import hookimpl
 
-from . import cells, datasette_links, facets, middleware, pages, renderers, sql_limits
+from . import badges, cells, datasette_links, facets, middleware, pages, renderers, sql_limits
 
 
 @hookimpl
@@ -52,3 +52,8 @@ def table_actions(datasette, database, table, request):
 @hookimpl
 def extra_template_vars(datasette, database, table, view_name, request):
     return datasette_links.row_link_vars(datasette, database, table, view_name, request)
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.globals.update(badges.jinja_globals())

@@ -26,7 +26,7 @@ from datasette.utils import tilde_encode
 from markupsafe import Markup
 
 from ..schema import REQUIRED_TABLES, VOCABULARIES
-from . import urls
+from . import badges, urls
 from .which_database import PLUGIN_NAME
 
 # column -> vocabulary table; "type" only on tables whose type is a monument type
@@ -91,39 +91,6 @@ def _truncate(datasette, text: str) -> str:
     return text[:limit] + "\u2026" if limit and len(text) > limit else text
 
 
-def _badge(
-    kind: str,
-    term: str,
-    label: str,
-    description: str = "",
-    href: str | None = None,
-    extra_class: str = "",
-) -> Markup:
-    css = re.sub(r"[^a-z0-9-]", "-", f"{kind}-{term}".lower())
-    attributes = Markup(' class="heritage-badge heritage-badge-{}{}" data-term="{}"').format(
-        css, extra_class, term
-    )
-    if description:
-        attributes += Markup(' title="{}"').format(description)
-    badge = Markup("<span{}>{}</span>").format(attributes, label)
-    if href:
-        # The badge inside the link, so its colours win over the link's.
-        return Markup('<a class="heritage-badge-link" href="{}">{}</a>').format(href, badge)
-    return badge
-
-
-def _style(kind: str, value: Any) -> str:
-    """Classes heritage.css colours (the plugin's pages use the same ones)."""
-    if kind == "damage_levels":
-        rank = value if value in (1, 2, 3, 4, 5) else ("none" if value is None else "other")
-        return f" heritage-damage heritage-rank-{rank}"
-    if kind == "event_kinds":
-        return " heritage-badge-kind"
-    if kind == "identification" and value == "inferred":
-        return " heritage-badge-inferred"
-    return ""
-
-
 def _page_link(href: str, title: str) -> Markup:
     return Markup(' <a class="heritage-page-link" href="{}" title="{}">page</a>').format(
         href, title
@@ -145,11 +112,11 @@ def _render(
         href = None
         if isinstance(value, dict):  # keep the foreign key's link to the term's row
             href = datasette.urls.row(database, vocabulary, tilde_encode(str(raw)))
-        return _badge(vocabulary, raw, term[0], term[1], href, _style(vocabulary, term[2]))
+        return badges.term_badge(vocabulary, raw, term[0], term[2], term[1], href)
 
     if column in FIXED_TERMS:
         term = FIXED_TERMS[column].get(raw)
-        return _badge(column, raw, term[0], term[1], None, _style(column, raw)) if term else None
+        return badges.term_badge(column, raw, term[0], title=term[1]) if term else None
 
     if column == "url":
         text = str(raw).strip()

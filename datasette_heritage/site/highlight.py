@@ -82,12 +82,17 @@ def highlight(text: str, passages: Sequence[Passage]) -> Markup:
         )
         stack.append(passage)
 
-    def close_mark(passage: Passage, last: bool) -> None:
-        if last:
+    def close_mark() -> Passage:
+        out.append("</mark>")
+        return stack.pop()
+
+    def references(done: list[Passage]) -> None:
+        # After the marks they end, in reading order ([15][16][17]) however
+        # the passages nest.
+        for passage in sorted(done, key=lambda p: p.number):
             out.append(
                 f'<sup class="heritage-passage-ref"><a href="{escape(passage.href)}" title="{escape(passage.title)}">[{passage.number}]</a></sup>'
             )
-        out.append("</mark>")
 
     position = body_start
     for point in points:
@@ -98,19 +103,17 @@ def highlight(text: str, passages: Sequence[Passage]) -> Markup:
         ending = ends.get(point, set())
         if ending and any(p.citation_id in ending for p in stack):
             depth = min(i for i, p in enumerate(stack) if p.citation_id in ending)
-            reopen = []
+            reopen, done = [], []
             while len(stack) > depth:
-                passage = stack.pop()
-                done = passage.citation_id in ending
-                close_mark(passage, last=done)
-                if not done:
-                    reopen.append(passage)
+                passage = close_mark()
+                (done if passage.citation_id in ending else reopen).append(passage)
+            references(done)
             for passage in reversed(reopen):
                 open_mark(passage)
         if point in break_at:
             carried = list(stack)
             for _ in carried:
-                close_mark(stack.pop(), last=False)
+                close_mark()
             out.append("</p>\n<p>")
             position = break_at[point]
             for passage in carried:
@@ -120,7 +123,6 @@ def highlight(text: str, passages: Sequence[Passage]) -> Markup:
             starts.get(point, []), key=lambda p: (-spans[p.citation_id], p.number)
         ):
             open_mark(passage)
-    while stack:
-        close_mark(stack.pop(), last=True)
+    references([close_mark() for _ in list(stack)])
     out.append("</p>")
     return Markup("".join(out))
