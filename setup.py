@@ -31,6 +31,7 @@ setup(
         "click>=8.0",
         "jsonschema>=4.18",
         "fastjsonschema>=2.19",
+        "rapidfuzz>=3.0",
         "edtf>=5.0",
         "datasette-cluster-map>=0.18",
         "datasette-leaflet>=0.2.2",

@@ -16,9 +16,14 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from bisect import bisect_left
+from dataclasses import dataclass
 from functools import lru_cache
 from re import Pattern
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq
 
 _SINGLE = "'\u2018\u2019\u201a\u201b\u2032\u02bc"
 _DOUBLE = '"\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb'
@@ -116,18 +121,161 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_FOLD)).strip()
 
 
-def closest_passage(quote: str, text: str, context: int = 0) -> str:
-    """The passage of ``text`` most like ``quote``, to show an editor their typo.
+@dataclass(frozen=True)
+class Candidate:
+    """A passage of a text like a quote: ``text[start:end]`` is ``passage``;
+    ``score`` is 0-100 (100: the same words, up to the allowed differences
+    and letter case)."""
 
-    Anchors on the longest block the two share, then widens it to the quote's
-    length; good enough to put the right sentence in front of the editor.
+    start: int
+    end: int
+    passage: str
+    score: float
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def _match_key(word: str) -> str:
+    """A word as the fuzzy search compares it: folded as for find_quote, and
+    letter case ignored."""
+    return _fold(word).casefold()
+
+
+@lru_cache(maxsize=64)
+def _tokens(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    spans = [match.span() for match in _TOKEN.finditer(text)]
+    return spans, [_match_key(text[s:e]) for s, e in spans]
+
+
+def closest_passages(quote: str, text: str, limit: int = 1) -> list[Candidate]:
+    """The passages of ``text`` most like ``quote``, best first, at most
+    ``limit``, none overlapping another: for an editor's typo, missing word or
+    different punctuation. Each starts and ends on a word boundary (trimmed
+    of the punctuation the quote does not have at that end), so it is itself
+    a quote that ``find_quote`` finds.
+
+    Compares word windows of the text with the quote (rapidfuzz's ratio on
+    the folded words): every few words at the quote's length, then the best
+    of those widened and narrowed a few words either way.
     """
-    wanted = normalise(quote)
-    haystack = normalise(text)
-    if not wanted or not haystack:
-        return ""
-    matcher = difflib.SequenceMatcher(None, haystack, wanted, autojunk=False)
-    block = matcher.find_longest_match(0, len(haystack), 0, len(wanted))
-    start = max(0, block.a - block.b - context)
-    end = min(len(haystack), start + len(wanted) + 2 * context)
-    return haystack[start:end]
+    words = [_match_key(w) for w in quote.split()]
+    spans, keys = _tokens(text)
+    if not words or not keys:
+        return []
+    query = " ".join(words)
+    size = min(len(words), len(keys))
+    slack = max(2, size // 4)
+    stride = max(1, size // 4)
+    starts = range(0, len(keys) - size + 1, stride)
+    coarse = process.extract(
+        query,
+        [" ".join(keys[i : i + size]) for i in starts],
+        scorer=fuzz.ratio,
+        limit=max(limit * 4, 8),
+    )
+    found: list[tuple[float, int, int]] = []
+    for _, _, index in coarse:
+        found.append(_refine(query, keys, starts[index], size, slack + stride))
+    found.sort(key=lambda item: (-item[0], item[1]))
+    chosen: list[Candidate] = []
+    for score, first, last in found:
+        start, end = _trim(quote, text, spans[first][0], spans[last][1])
+        if start >= end or any(start < c.end and c.start < end for c in chosen):
+            continue
+        chosen.append(Candidate(start, end, text[start:end], round(score, 1)))
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def _refine(
+    query: str, keys: list[str], start: int, size: int, reach: int
+) -> tuple[float, int, int]:
+    """(score, first word, last word) of the best window near ``start``."""
+    best = (-1.0, start, start + size - 1)
+    for first in range(max(0, start - reach), min(len(keys), start + reach + 1)):
+        for length in range(max(1, size - reach), size + reach + 1):
+            if first + length > len(keys):
+                break
+            score = _recall_weighted(query, " ".join(keys[first : first + length]))
+            if score > best[0]:
+                best = (score, first, first + length - 1)
+    return best
+
+
+def _recall_weighted(query: str, window: str) -> float:
+    """0-100: how much of the query the window holds, weighted over how
+    little else it holds (an F2 score on their longest common subsequence).
+    Plain ratio weighs both alike and drops a first word the editor typed
+    with a typo; benchmarks/quote_finder.py measures the two."""
+    common = LCSseq.similarity(query, window)
+    if not common:
+        return 0.0
+    precision, recall = common / len(window), common / len(query)
+    return 100 * 5 * precision * recall / (4 * precision + recall)
+
+
+def _wordlike(char: str) -> bool:
+    # Letters, digits and combining marks (Arabic vowel signs): a passage
+    # never ends between a letter and its mark.
+    return unicodedata.category(char)[0] in "LNM" or char == "_"
+
+
+def _trim(quote: str, text: str, start: int, end: int) -> tuple[int, int]:
+    quote = quote.strip()
+    if quote[:1] and _wordlike(quote[0]):
+        while start < end and not _wordlike(text[start]):
+            start += 1
+    if quote[-1:] and _wordlike(quote[-1]):
+        while end > start and not _wordlike(text[end - 1]):
+            end -= 1
+    # Keep a quotation the passage opens (or closes) whole.
+    inside = _fold(text[start:end]).count('"')
+    if inside % 2 and end < len(text) and _fold(text[end]) == '"':
+        end += 1
+    elif inside % 2 and start and _fold(text[start - 1]) == '"':
+        start -= 1
+    return start, end
+
+
+def word_differences(quote: str, passage: str) -> list[tuple[str, str]]:
+    """Where ``quote`` and ``passage`` differ, word by word: (the quote's
+    words, the passage's words); one side is empty for a missing or an extra
+    word. Quotation marks, dashes and white space are folded as for
+    find_quote; letter case is a difference."""
+    mine, theirs = quote.split(), passage.split()
+    matcher = difflib.SequenceMatcher(
+        None, [_fold(w) for w in mine], [_fold(w) for w in theirs], autojunk=False
+    )
+    return [
+        (" ".join(mine[i1:i2]), " ".join(theirs[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def describe_differences(quote: str, passage: str) -> str:
+    """The word differences in words: 'you typed "demolised", the text says
+    "demolished"; missing "the"'."""
+    parts = []
+    for typed, says in word_differences(quote, passage):
+        if typed and says:
+            parts.append(f'you typed "{typed}", the text says "{says}"')
+        elif says:
+            parts.append(f'missing "{says}"')
+        else:
+            parts.append(f'not in the text: "{typed}"')
+    return "; ".join(parts)
+
+
+def misquote_report(quote: str, text: str) -> str:
+    """For a quote not found in ``text``: the closest passage, on one line,
+    and the words that differ."""
+    best = closest_passages(quote, text)
+    if not best:
+        return "the text has no passage like it"
+    shown = " ".join(best[0].passage.split())
+    report = f'closest passage: "{shown}"'
+    differences = describe_differences(quote, shown)
+    return report + ("; " + differences if differences else "")

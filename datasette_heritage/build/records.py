@@ -21,7 +21,7 @@ from typing import Any
 from ..dates import EdtfError, parse_edtf
 from ..schema import VOCABULARIES
 from .problems import ProblemLog
-from .quotes import closest_passage, find_quote
+from .quotes import find_quote, misquote_report
 from .safe_yaml import YamlError, decode_utf8, read_yaml_file
 from .schema_check import field_name, line_of, validate_record
 
@@ -161,10 +161,13 @@ class RecordLoader:
 
     def _records(
         self, path: Path, record_type: str, namespace: str = ""
-    ) -> Iterator[tuple[str, Any]]:
-        """Valid records of one file, with the file's display name.
+    ) -> Iterator[tuple[str, Any, bool]]:
+        """The records of one file: (the file's display name, record, valid).
 
-        ``namespace`` scopes ids: vocabulary ids are unique per vocabulary.
+        A record that breaks its schema is still handed out (``valid`` False)
+        so that its references, terms, dates and quotes are checked in the
+        same run; it gives no rows. ``namespace`` scopes ids: vocabulary ids
+        are unique per vocabulary.
         """
         display = self._display(path)
         try:
@@ -201,9 +204,10 @@ class RecordLoader:
                 # are not reported a second time as unknown.
                 if isinstance(record.get("id"), str):
                     self._claim_id(record_type, record, display, namespace)
+                yield display, record, False
                 continue
             if self._claim_id(record_type, record, display, namespace):
-                yield display, record
+                yield display, record, True
 
     def _claim_id(self, record_type: str, record: Any, display: str, namespace: str) -> bool:
         seen = self.seen[record_type]
@@ -233,6 +237,8 @@ class RecordLoader:
         ref_type: str,
         namespace: str = "",
     ) -> bool:
+        if not isinstance(value, str):
+            return False  # missing or of the wrong type: the schema check reports it
         if value in known:
             return True
         if ref_type in self.unreadable or namespace + str(value) in self.seen[ref_type]:
@@ -254,8 +260,8 @@ class RecordLoader:
 
     def _date(self, display: str, record: Any, key: str) -> Any | None:
         value = record.get(key)
-        if value is None:
-            return None
+        if value is None or isinstance(value, bool) or not isinstance(value, (str, int)):
+            return None  # missing or of the wrong type: the schema check reports it
         try:
             return parse_edtf(str(value))
         except EdtfError as error:
@@ -277,7 +283,9 @@ class RecordLoader:
             )
             return {}
         rows = []
-        for display, record in self._records(path, "vocabulary", namespace=name + ":"):
+        for display, record, valid in self._records(path, "vocabulary", namespace=name + ":"):
+            if not valid:
+                continue
             if name == "damage_levels":
                 rank = record.get("rank")
                 if rank is None:
@@ -311,7 +319,9 @@ class RecordLoader:
 
     def _load_site(self, path: Path) -> Rows:
         rows = []
-        for display, r in self._records(path, "site"):
+        for display, r, valid in self._records(path, "site"):
+            if not valid:
+                continue
             self.site_ids.add(r["id"])
             rows.append(
                 {
@@ -334,22 +344,29 @@ class RecordLoader:
 
     def _load_monument(self, path: Path) -> Rows:
         rows = []
-        for display, r in self._records(path, "monument"):
+        for display, r, valid in self._records(path, "monument"):
             ok = self._check_ref(
-                display, r, ["site_id"], r["site_id"], self.site_ids, "site", "data/sites/", "site"
+                display,
+                r,
+                ["site_id"],
+                r.get("site_id"),
+                self.site_ids,
+                "site",
+                "data/sites/",
+                "site",
             )
             ok &= self._check_ref(
                 display,
                 r,
                 ["type"],
-                r["type"],
+                r.get("type"),
                 self.vocab["monument_types"],
                 "monument type",
                 "data/vocabularies/monument_types.yml",
                 "vocabulary",
                 "monument_types:",
             )
-            if not ok:
+            if not ok or not valid:
                 continue
             self.monument_sites[r["id"]] = r["site_id"]
             rows.append(
@@ -375,8 +392,10 @@ class RecordLoader:
 
     def _load_source(self, path: Path) -> Rows:
         rows = []
-        for display, r in self._records(path, "source"):
+        for display, r, valid in self._records(path, "source"):
             published = self._date(display, r, "published")
+            if not valid:
+                continue  # its text_file is not read: the name may not be safe
             text = None
             if r.get("text_file"):
                 text = self._read_text(path.parent / r["text_file"], display, r)
@@ -424,16 +443,23 @@ class RecordLoader:
 
     def _load_event(self, path: Path) -> Rows:
         events, links, citations = [], [], []
-        for display, r in self._records(path, "event"):
+        for display, r, valid in self._records(path, "event"):
             site_known = self._check_ref(
-                display, r, ["site_id"], r["site_id"], self.site_ids, "site", "data/sites/", "site"
+                display,
+                r,
+                ["site_id"],
+                r.get("site_id"),
+                self.site_ids,
+                "site",
+                "data/sites/",
+                "site",
             )
-            ok = site_known
+            ok = site_known and valid
             ok &= self._check_ref(
                 display,
                 r,
                 ["kind"],
-                r["kind"],
+                r.get("kind"),
                 self.vocab["event_kinds"],
                 "event kind",
                 "data/vocabularies/event_kinds.yml",
@@ -478,10 +504,10 @@ class RecordLoader:
         rows = []
         ok = True
         seen: set[str] = set()
-        for i, m in enumerate(r.get("monuments") or []):
+        for i, m in _items(r.get("monuments")):
             path: list[Any] = ["monuments", i]
-            mid = m["monument_id"]
-            if not self._check_ref(
+            mid = m.get("monument_id")
+            known = self._check_ref(
                 display,
                 r,
                 path + ["monument_id"],
@@ -490,10 +516,10 @@ class RecordLoader:
                 "monument",
                 "data/monuments/",
                 "monument",
-            ):
-                ok = False
-                continue
-            if mid in seen:
+            )
+            # An unknown monument does not hide the terms beside it.
+            ok &= known
+            if known and mid in seen:
                 self.problems.add(
                     display,
                     line_of(r, path + ["monument_id"]),
@@ -502,10 +528,11 @@ class RecordLoader:
                     "each monument once per event",
                 )
                 ok = False
-            seen.add(mid)
+            if known:
+                seen.add(mid)
             # Against an unknown event site every monument would differ: the
             # site is reported, not each monument.
-            if site_known and self.monument_sites[mid] != r["site_id"]:
+            if known and site_known and self.monument_sites[mid] != r["site_id"]:
                 self.problems.add(
                     display,
                     line_of(r, path + ["monument_id"]),
@@ -533,7 +560,7 @@ class RecordLoader:
                     )
             rows.append(
                 {
-                    "event_id": r["id"],
+                    "event_id": r.get("id"),
                     "monument_id": mid,
                     "damage_level": m.get("damage_level"),
                     "cause": m.get("cause"),
@@ -544,9 +571,9 @@ class RecordLoader:
     def _event_citations(self, display: str, r: Any) -> list[dict[str, Any]] | None:
         rows = []
         ok = True
-        for i, c in enumerate(r["citations"]):
+        for i, c in _items(r.get("citations")):
             path: list[Any] = ["citations", i]
-            sid = c["source_id"]
+            sid = c.get("source_id")
             if not self._check_ref(
                 display,
                 r,
@@ -561,15 +588,18 @@ class RecordLoader:
                 continue
             text = self.source_texts[sid]
             start = end = None
+            if not isinstance(c.get("quote"), str) or not c["quote"].strip():
+                ok = False  # the schema check reports it
+                continue
             if text is not None:
                 found = find_quote(c["quote"], text)
                 if found is None:
-                    passage = closest_passage(c["quote"], text, context=10)
                     self.problems.add(
                         display,
                         line_of(r, path + ["quote"]),
                         field_name(path + ["quote"]),
-                        f'not found in the text of source {sid!r}; closest passage: "{passage}"',
+                        f"not found in the text of source {sid!r}; "
+                        + misquote_report(c["quote"], text),
                         "a passage of the source's text, word for word",
                     )
                     ok = False
@@ -580,19 +610,28 @@ class RecordLoader:
                 self.stats.citations_unverified += 1
             rows.append(
                 {
-                    "id": f"{r['id']}-{i + 1}",
-                    "event_id": r["id"],
+                    "id": f"{r.get('id')}-{i + 1}",
+                    "event_id": r.get("id"),
                     "source_id": sid,
                     "quote": c["quote"],
                     "quote_start": start,
                     "quote_end": end,
                     "verified": int(text is not None),
-                    "claimant": c["claimant"],
-                    "stance": c["stance"],
-                    "identification": c["identification"],
+                    "claimant": c.get("claimant"),
+                    "stance": c.get("stance"),
+                    "identification": c.get("identification"),
                     "note": c.get("note"),
                     "record_file": display,
                     "record_line": line_of(r, path),
                 }
             )
         return rows if ok else None
+
+
+def _items(value: Any) -> Iterator[tuple[int, Any]]:
+    """(index, item) for the mappings of a list field; anything else (not a
+    list, an item that is not a mapping) is the schema check's to report."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield index, item
