@@ -25,7 +25,7 @@ setup(
         "console_scripts": ["datasette-heritage = datasette_heritage.cli:cli"],
     },
     install_requires=[
-        "datasette>=0.65.3,<1.0",
+        "datasette>=0.65.3,<1.1",
         "sqlite-utils>=3.35",
         "pyyaml>=6.0",
         "click>=8.0",
@@ -45,6 +45,7 @@ setup(
             "geojson>=3",
             "wheel",  # tests build a wheel to check the package data ships
             "pytest-xdist",
+            "httpx",  # the tests talk to real servers (Datasette 1.0 no longer installs it)
             "ruff",
             "mypy",
             "types-PyYAML",

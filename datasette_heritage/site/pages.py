@@ -14,7 +14,7 @@ from datasette.database import Database
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 
-from . import queries, urls
+from . import compat, queries, urls
 from .highlight import Passage, highlight, locatable
 from .which_database import PLUGIN_NAME, heritage_database
 
@@ -130,7 +130,7 @@ def _map_config(datasette) -> dict[str, str]:
 async def _open(datasette, request) -> tuple[Database, Links]:
     db = await heritage_database(datasette)
     # The pages show the database's tables: the same permissions as its pages.
-    await datasette.ensure_permissions(request.actor, [("view-database", db.name), "view-instance"])
+    await compat.ensure_can_view_database(datasette, request.actor, db.name)
     return db, Links(datasette, db)
 
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from datasette.utils.asgi import Request
 
-from . import pages
+from . import compat, pages
 from .urls import BASE
 
 # A page with no content of its own: what Datasette renders around any page.
@@ -48,7 +48,7 @@ async def trusted_inline_scripts(datasette, request: Request | None = None) -> l
     The request is only there for plugins whose hooks look at it; what they
     add must not depend on it (the hashes are computed once).
     """
-    empty = datasette.jinja_env.from_string(_EMPTY_PAGE)
+    empty = compat.jinja_environment(datasette, request).from_string(_EMPTY_PAGE)
     html = await datasette.render_template(empty, {}, request=request)
     hashes = []
     for body in _INLINE_SCRIPT.findall(html):
