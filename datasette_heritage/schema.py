@@ -5,7 +5,21 @@ API (people write SQL against them), so they change only with care."""
 from __future__ import annotations
 
 # One table per vocabulary file under data/vocabularies/, named after it.
-VOCABULARIES = ("damage_levels", "causes", "event_kinds", "monument_types")
+VOCABULARIES = ("damage_levels", "causes", "event_kinds", "monument_types", "source_types")
+
+# Vocabularies of optional fields: a data folder without the file still builds
+# (its table is empty), so records written before the field existed keep
+# building; a term used without the file is reported as unknown.
+OPTIONAL_VOCABULARIES = frozenset({"source_types"})
+
+# How exactly a site's or monument's coordinates place it (the editor says),
+# as a date's precision says how exactly it is known.
+COORDINATE_PRECISIONS = {
+    "exact": "The point is on the monument or site itself, from a survey, a gazetteer or a map.",
+    "approximate": "The point is near the place, within a few hundred metres: an estimate, "
+    "or one member of a group standing in for the whole.",
+    "site-centre": "The point is the centre of the site the monument is at, not the monument.",
+}
 
 # The tables the site's pages read; a database without them is someone else's.
 REQUIRED_TABLES = frozenset({"sites", "monuments", "events", "citations", "sources"})

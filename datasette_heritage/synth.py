@@ -24,6 +24,7 @@ import json
 import random
 import re
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,14 @@ VOCABULARIES: dict[str, list[tuple[str, str, int | None, str]]] = {
         ("damage", "Damage", 1, "Damage to or destruction of heritage."),
         ("control", "Change of control", 2, "An armed group takes or loses a site."),
         ("killing", "Killing", 3, "Killing of a person who looked after the heritage."),
+    ],
+    "source_types": [
+        ("news-agency", "News agency", 1, "A wire service's own report."),
+        ("newspaper", "Newspaper", 2, "A newspaper, in print or online."),
+        ("broadcaster", "Broadcaster", 3, "A television or radio broadcaster."),
+        ("online-news", "Online news outlet", 4, "A news outlet only online."),
+        ("news-media", "News media (kind not known)", 5, "The text does not show the outlet."),
+        ("monitor-ngo", "Monitor / NGO", 6, "A monitoring group's report."),
     ],
     "monument_types": [
         ("temple", "Temple", None, "A building for worship."),
@@ -211,6 +220,19 @@ _PUBLISHERS = [
     "The Observer Review",
     "World Desk",
 ]
+# What kind of outlet each publisher is (sources.source_type).
+_PUBLISHER_TYPES = {
+    "The Daily Ledger": "newspaper",
+    "Levant Wire": "news-agency",
+    "Evening Courier": "newspaper",
+    "Heritage Watch": "monitor-ngo",
+    "The Morning Star": "newspaper",
+    "Desert Post": "online-news",
+    "The Chronicle": "newspaper",
+    "Gulf Herald": "newspaper",
+    "The Observer Review": "news-media",
+    "World Desk": "broadcaster",
+}
 _CREDITS = ["Reuters", "AP", "AFP", "Reuters/AP", "Staff and agencies", None, None, None]
 _MONTHS = [
     "January",
@@ -794,6 +816,7 @@ def _write_source(source: _Source, site: _Site, folder: Path, rng: random.Random
         "title": title,
         "publisher": source.publisher,
         "credit": source.credit,
+        "source_type": _PUBLISHER_TYPES[source.publisher],
         "published": published.isoformat(),
     }
     if rng.random() < 0.9:
@@ -801,6 +824,13 @@ def _write_source(source: _Source, site: _Site, folder: Path, rng: random.Random
             f"https://{slug(source.publisher)}.example/{published.year}/"
             f"{published.month:02d}/{source.id}"
         )
+        # A third archived (decided by the id, not the generator, so the rest
+        # of the corpus is what the same seed gave before these fields).
+        if zlib.crc32(source.id.encode()) % 3 == 0:
+            record["archive_url"] = (
+                f"https://web.archive.org/web/{published:%Y%m%d}000000/{record['url']}"
+            )
+            record["accessed"] = (published + datetime.timedelta(days=1)).isoformat()
     else:
         record["url"] = None
     record["language"] = "en"

@@ -108,9 +108,16 @@ def test_source_metadata_comes_from_the_text(db):
         "2017-03-02-government-forces-enter-palmyra": None,
         "2016-03-22-islamic-state-hits-back": "AAP/Syrian Arab News Agency",
     }
+    types = {r["id"] for r in rows(db, "SELECT id FROM source_types")}
     for sid, source in sources.items():
-        # Never a guessed address; each credit line is printed in the text itself.
-        assert source["url"] is None, sid
+        # The seed files carry no address, archive or date of access: nothing
+        # is guessed. The type is the one the texts allow (no outlet is shown).
+        assert (source["url"], source["archive_url"], source["accessed"]) == (None,) * 3, sid
+        assert source["source_type"] in types, sid
+        # The recorded digest is the stored text's, and the build checked it.
+        text = (SOURCES_DIR / source["text_file"]).read_bytes()
+        assert source["text_sha256"] == hashlib.sha256(text).hexdigest(), sid
+        # Each credit line is printed in the text itself.
         assert source["title"] in source["text"], sid
         if source["credit"]:
             assert source["credit"] in source["text"], sid

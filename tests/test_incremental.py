@@ -157,6 +157,24 @@ def test_problems_are_those_of_a_cold_build_and_nothing_is_written(data, built, 
     assert sorted(p.name for p in built.parent.iterdir()) == ["heritage.db"]
 
 
+def test_a_changed_text_is_checked_against_its_recorded_sha256(data, built, tmp_path):
+    import hashlib
+
+    text_file = first(data / "sources", "*.txt")
+    digest = hashlib.sha256(text_file.read_bytes()).hexdigest()
+    rewrite(text_file.with_suffix(".yml"), lambda sources: sources[0].update(text_sha256=digest))
+    build(data, built, incremental=True)
+    assert_same_as_cold(data, built, tmp_path)
+    # The text changes and its recorded digest does not: the same one problem
+    # as a cold build, naming the text file, and nothing written.
+    text_file.write_text("A silent edit.\n" + text_file.read_text(encoding="utf-8"))
+    before = built.read_bytes()
+    got = problems_of(data, built, incremental=True)
+    assert len(got) == 1 and "text_sha256" in got[0] and str(text_file) in got[0]
+    assert got == problems_of(data, tmp_path / "cold.db")
+    assert built.read_bytes() == before
+
+
 def test_duplicate_id_in_a_file_that_loads_earlier(data, built, tmp_path):
     """The cold build reports the duplicate in the later, unchanged file."""
     events_file = first(data / "events")

@@ -226,6 +226,37 @@ async def test_source_page_marks_every_cited_passage(ds, db_path):
             assert f'href="/-/heritage/events/{c["event_id"]}"' in html
 
 
+async def test_source_page_shows_what_monitors_keep(ds, db_path):
+    sources = sql(
+        db_path,
+        """SELECT s.*, t.label AS type_label FROM sources s
+        LEFT JOIN source_types t ON t.id = s.source_type""",
+    )
+    for source in sources:
+        page = f"/-/heritage/sources/{source['id']}"
+        facts = re.search(r'<dl class="heritage-facts">(.*?)</dl>', await get_html(ds, page), re.S)
+        facts = facts.group(1)
+        if source["type_label"]:
+            assert re.search(
+                r"<dt>Type</dt><dd><span[^>]*>" + re.escape(source["type_label"]), facts
+            )
+        archived = re.search(r"<dt>Archived copy</dt><dd>(.*?)</dd>", facts, re.S).group(1)
+        accessed = re.search(r"<dt>Accessed</dt><dd>(.*?)</dd>", facts, re.S).group(1)
+        if source["archive_url"]:
+            assert f'<a href="{source["archive_url"]}" rel="nofollow noopener">' in archived
+        else:
+            assert archived == "not recorded"
+        if source["accessed"]:
+            assert f'<time datetime="{source["accessed"]}">' in accessed
+        else:
+            assert accessed == "not recorded"
+        if source["text_sha256"]:
+            assert f'<code class="heritage-sha256">{source["text_sha256"]}</code>' in facts
+        data = (await get_json(ds, page + ".json"))["source"]
+        for key in ("source_type", "archive_url", "accessed", "text_sha256"):
+            assert data[key] == source[key]
+
+
 async def test_source_without_text_lists_its_unverified_citations(fixture_db):
     ds = await started(fixture_db)
     html = await get_html(ds, "/-/heritage/sources/url-only")

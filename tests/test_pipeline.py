@@ -24,7 +24,7 @@ def test_build_summary(data, tmp_path):
     summary = build(data, tmp_path / "h.db")
     assert summary.tables["events"] == 3 and summary.tables["citations"] == 6
     assert (summary.citations_verified, summary.citations_unverified) == (5, 1)
-    assert summary.files == 10
+    assert summary.files == 11
 
 
 def test_rebuild_replaces_the_database(data, tmp_path):
@@ -116,3 +116,37 @@ def test_problems_are_all_reported_and_capped(data):
     assert len(report) == 52
     assert report[-2] == "... and 30 more problem(s) not shown"
     assert report[-1] == "80 problem(s) found; nothing was written"
+
+
+def test_sources_keep_what_monitors_keep(data, tmp_path):
+    build(data, tmp_path / "h.db")
+    conn = sqlite3.connect(tmp_path / "h.db")
+    conn.row_factory = sqlite3.Row
+    wire = conn.execute("SELECT * FROM sources WHERE id = 'wire-report'").fetchone()
+    assert wire["source_type"] == "news-agency"
+    assert wire["archive_url"].startswith("https://web.archive.org/")
+    assert wire["accessed"] == "2016-12-12"
+    text = (data / "sources" / "wire-report.txt").read_bytes()
+    assert wire["text_sha256"] == __import__("hashlib").sha256(text).hexdigest()
+    # The type is a vocabulary term, shipped with its label and description.
+    (label,) = conn.execute(
+        "SELECT t.label FROM sources s JOIN source_types t ON t.id = s.source_type "
+        "WHERE s.id = 'wire-report'"
+    ).fetchone()
+    assert label == "News agency"
+
+
+def test_the_source_types_file_is_needed_only_when_a_type_is_used(data, tmp_path):
+    (data / "vocabularies" / "source_types.yml").unlink()
+    with pytest.raises(BuildError) as info:
+        build(data, tmp_path / "h.db")
+    problems = [str(p) for p in info.value.problems]
+    assert len(problems) == 2 and all("unknown source type" in p for p in problems)
+    for name in ("wire-report.yml", "url-only.yml"):
+        path = data / "sources" / name
+        path.write_text(
+            "".join(line for line in path.read_text().splitlines(True) if "source_type" not in line)
+        )
+    build(data, tmp_path / "h.db")
+    conn = sqlite3.connect(tmp_path / "h.db")
+    assert conn.execute("SELECT count(*) FROM source_types").fetchone() == (0,)

@@ -9,7 +9,7 @@ from urllib.parse import quote_plus
 import geojson
 import pytest
 
-from datasette_heritage.site.renderers import csl_issued
+from datasette_heritage.site.renderers import csl_issued, csl_item
 
 from .datasette_client import local
 
@@ -155,6 +155,11 @@ async def test_sources_csljson(fixture_site):
     assert uncertain["type"] == "article-newspaper"
     # Why the date is what it is travels with it.
     assert "on Sunday" in uncertain["note"]
+    # When the editor read it, and where a copy is kept, travel too.
+    assert uncertain["accessed"] == {"date-parts": [[2016, 12, 12]]}
+    assert "Archived copy: https://web.archive.org/" in uncertain["note"]
+    url_only = next(i for i in items if i["id"] == "url-only")
+    assert "accessed" not in url_only and "Archived copy" not in url_only.get("note", "")
 
 
 async def test_csljson_from_a_view_lists_each_source_once(fixture_site):
@@ -188,6 +193,25 @@ async def test_csljson_offered_only_for_sources(fixture_site):
 )
 def test_csl_issued_honours_edtf_precision(edtf, expected):
     assert csl_issued(edtf) == expected
+
+
+@pytest.mark.parametrize(
+    "source_type,credit,expected",
+    [
+        ("monitor-ngo", None, "report"),
+        ("official", None, "report"),
+        ("broadcaster", None, "broadcast"),
+        ("social-media", None, "post"),
+        ("news-media", None, "article-newspaper"),
+        (None, "Reuters", "article-newspaper"),  # no type: an agency credit says news
+        (None, None, "article"),
+        ("<script>", None, "article"),  # an unknown term is no type
+    ],
+)
+def test_csl_type_follows_the_source_type(source_type, credit, expected):
+    row = {"id": "x", "title": "T", "published": "2016", "source_type": source_type}
+    row["credit"] = credit
+    assert csl_item(row)["type"] == expected
 
 
 # The real dataset

@@ -10,16 +10,19 @@ all of them; the caller decides what to do with the rows it already has.
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..dates import EdtfError, parse_edtf
-from ..schema import VOCABULARIES
+from ..schema import OPTIONAL_VOCABULARIES, VOCABULARIES
 from .problems import ProblemLog
 from .quotes import find_quote, misquote_report
 from .safe_yaml import YamlError, decode_utf8, read_yaml_file
@@ -127,7 +130,7 @@ class RecordLoader:
         files = self.files()
         vocab_files = {p.stem for t, p in files if t == "vocabulary"}
         for name in VOCABULARIES:
-            if name not in vocab_files:
+            if name not in vocab_files and name not in OPTIONAL_VOCABULARIES:
                 self.problems.add(
                     self._display(self.data_dir / "vocabularies" / f"{name}.yml"),
                     1,
@@ -394,6 +397,18 @@ class RecordLoader:
         rows = []
         for display, r, valid in self._records(path, "source"):
             published = self._date(display, r, "published")
+            ok = self._day(display, r, "accessed")
+            ok &= r.get("source_type") is None or self._check_ref(
+                display,
+                r,
+                ["source_type"],
+                r.get("source_type"),
+                self.vocab["source_types"],
+                "source type",
+                "data/vocabularies/source_types.yml",
+                "vocabulary",
+                "source_types:",
+            )
             if not valid:
                 continue  # its text_file is not read: the name may not be safe
             text = None
@@ -401,27 +416,62 @@ class RecordLoader:
                 text = self._read_text(path.parent / r["text_file"], display, r)
                 if text is None:
                     continue
+            elif r.get("text_sha256"):
+                self.problems.add(
+                    display,
+                    line_of(r, ["text_sha256"]),
+                    "text_sha256",
+                    "there is no text_file to check it against",
+                    "a text_file beside it, or no text_sha256",
+                )
+                ok = False
+            # A source whose text is not checked is still known to the events
+            # citing it, so they are not reported a second time.
             self.source_texts[r["id"]] = text
+            if not ok:
+                continue
             rows.append(
                 {
                     "id": r["id"],
                     "title": r["title"],
                     "publisher": r.get("publisher"),
                     "credit": r.get("credit"),
+                    "source_type": r.get("source_type"),
                     "published": published.text if published else None,
                     "published_start": published.start if published else None,
                     "published_end": published.end if published else None,
                     "published_precision": published.precision if published else None,
                     "published_note": r.get("published_note"),
                     "url": r.get("url"),
+                    "archive_url": r.get("archive_url"),
+                    "accessed": r.get("accessed"),
                     "language": r["language"],
                     "text": text,
                     "text_file": r.get("text_file"),
+                    "text_sha256": r.get("text_sha256"),
                     "record_file": display,
                     "record_line": r.line,
                 }
             )
         return {"sources": rows}
+
+    def _day(self, display: str, record: Any, key: str) -> bool:
+        """Whether a YYYY-MM-DD field is a real day."""
+        value = record.get(key)
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            return True  # missing, or not of that form: the schema check reports it
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            self.problems.add(
+                display,
+                line_of(record, [key]),
+                key,
+                f"{value!r} is not a day of the calendar",
+                "a day as YYYY-MM-DD, e.g. 2016-12-11",
+            )
+            return False
+        return True
 
     def _read_text(self, text_path: Path, display: str, record: Any) -> str | None:
         try:
@@ -435,6 +485,20 @@ class RecordLoader:
                 "the source's text as a UTF-8 file beside this YAML file",
             )
             return None
+        expected = record.get("text_sha256")
+        if expected:
+            actual = hashlib.sha256(raw).hexdigest()
+            if actual != expected:
+                self.problems.add(
+                    display,
+                    line_of(record, ["text_sha256"]),
+                    "text_sha256",
+                    f"{self._display(text_path)} has SHA-256 {actual}, not the one "
+                    "recorded: the text changed since",
+                    "the recorded SHA-256: restore the text, or record the new copy's "
+                    "SHA-256 if it is the right one",
+                )
+                return None
         try:
             return decode_utf8(raw, self._display(text_path))
         except YamlError as error:

@@ -35,6 +35,8 @@ _PATTERN_WORDS = {
     "^https?://[^\\s]+$": "an http:// or https:// address",
     "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": "a language tag such as en or ar",
     "^[^/\\\\]+\\.txt$": "a .txt file name in the same folder",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a day as YYYY-MM-DD, e.g. 2016-12-11",
+    "^[0-9a-f]{64}$": "64 lower-case hexadecimal digits, as sha256sum prints them",
 }
 _TYPE_WORDS = {
     "string": "text",

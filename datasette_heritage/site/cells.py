@@ -37,6 +37,7 @@ VOCABULARY_COLUMNS = {
     "kind": "event_kinds",
     "event_kind": "event_kinds",
     "type": "monument_types",
+    "source_type": "source_types",
 }
 TYPE_TABLES = {"monuments", "monument_damage", None}
 # Fixed terms of the citations schema (no vocabulary table).

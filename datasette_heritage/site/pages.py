@@ -259,9 +259,8 @@ async def source_page(datasette, request) -> Response:
     source["row_url"] = links.row("sources", source_id)
     source["citations_table_url"] = links.table("citations", source_id=source_id)
     # Only web addresses become links: a javascript: URL stays text.
-    source["url_is_link"] = bool(source.get("url")) and source["url"].lower().startswith(
-        ("http://", "https://")
-    )
+    for key in ("url", "archive_url"):
+        source[f"{key}_is_link"] = _is_web_address(source.get(key))
     text = source.get("text") or ""
     for c in data["citations"]:
         links.citation(c)
@@ -291,6 +290,10 @@ async def source_page(datasette, request) -> Response:
         urls.source_url(datasette, source_id, json=True),
         "heritage-source",
     )
+
+
+def _is_web_address(url: str | None) -> bool:
+    return bool(url) and url.lower().startswith(("http://", "https://"))
 
 
 async def timeline_page(datasette, request) -> Response:

@@ -279,9 +279,13 @@ async def source(db: Database, source_id: str) -> dict[str, Any] | None:
     row = await _one(
         db,
         """
-        SELECT id, title, publisher, credit, published, published_start, published_end,
-               published_precision, published_note, url, language, text
-        FROM sources WHERE id = :id""",
+        SELECT s.id, s.title, s.publisher, s.credit, s.source_type,
+               t.label AS source_type_label, t.description AS source_type_description,
+               s.published, s.published_start, s.published_end, s.published_precision,
+               s.published_note, s.url, s.archive_url, s.accessed, s.language, s.text,
+               s.text_sha256
+        FROM sources s LEFT JOIN source_types t ON t.id = s.source_type
+        WHERE s.id = :id""",
         {"id": source_id},
     )
     if row is None:

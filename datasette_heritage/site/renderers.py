@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -199,25 +200,47 @@ def csl_issued(published: str | None) -> dict[str, Any] | None:
     return issued
 
 
+# sources.source_type -> CSL item type; other types fall back on the outlet rule.
+CSL_TYPES = {
+    "news-agency": "article-newspaper",
+    "newspaper": "article-newspaper",
+    "online-news": "article-newspaper",
+    "news-media": "article-newspaper",
+    "broadcaster": "broadcast",
+    "monitor-ngo": "report",
+    "official": "report",
+    "international-organisation": "report",
+    "social-media": "post",
+    "satellite-imagery": "map",
+}
+
+
 def csl_item(row: dict[str, Any]) -> dict[str, Any]:
     """One source as a CSL-JSON item.
 
-    - type: article-newspaper when an outlet (publisher) or agency (credit)
-      is named, else article.
+    - type: from the source type (news reports are article-newspaper, a
+      monitor's or an official report is report, a social media post is
+      post ...); without one, article-newspaper when an outlet (publisher) or
+      agency (credit) is named, else article.
     - container-title: the publisher (the outlet).
     - issued: from the EDTF ``published``, see csl_issued.
     - author: only a named personal author, from an ``author`` column where a
       query provides one. The credit line (e.g. "Reuters/AP") names the
       agency that supplied the story, not who wrote it, so it is not made an
       author; it goes in the note, as "Credit: ...".
+    - accessed: the day the original was read or saved.
     - note: the credit, the EDTF date as recorded and how it was established
-      (published_note). Zotero keeps the note in its Extra field.
+      (published_note), and the archived copy's address. Zotero keeps the
+      note in its Extra field.
     """
     get = lambda name: _plain(row.get(name))  # noqa: E731
     source_id = get(_first(row, ID_COLUMNS))
+    item_type = CSL_TYPES.get(str(get("source_type")))
+    if item_type is None:
+        item_type = "article-newspaper" if get("publisher") or get("credit") else "article"
     item: dict[str, Any] = {
         "id": str(source_id),
-        "type": "article-newspaper" if get("publisher") or get("credit") else "article",
+        "type": item_type,
         "title": get(_first(row, TITLE_COLUMNS)),
     }
     if get("publisher"):
@@ -228,6 +251,9 @@ def csl_item(row: dict[str, Any]) -> dict[str, Any]:
     url = get("url")
     if url and str(url).startswith(("http://", "https://")):
         item["URL"] = url
+    accessed = get("accessed")
+    if accessed and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(accessed)):
+        item["accessed"] = {"date-parts": [_date_parts(str(accessed), "day")]}
     if get("language"):
         item["language"] = get("language")
     if get("author"):
@@ -242,6 +268,9 @@ def csl_item(row: dict[str, Any]) -> dict[str, Any]:
         if get("published_note"):
             line += f"; {get('published_note')}"
         note.append(line)
+    archive_url = get("archive_url")
+    if archive_url and str(archive_url).startswith(("http://", "https://")):
+        note.append(f"Archived copy: {archive_url}")
     if note:
         item["note"] = "\n".join(note)
     return item
