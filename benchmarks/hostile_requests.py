@@ -1,0 +1,390 @@
+"""What one anonymous visitor can make the server do: the requests of the
+security review (issue 14), against a real server started the README way.
+
+    .venv/bin/python benchmarks/hostile_requests.py                  # data/, every group
+    .venv/bin/python benchmarks/hostile_requests.py --only facets,memory
+    .venv/bin/python benchmarks/hostile_requests.py --db /tmp/bench/heritage.db --timeout 120
+
+Groups (``--only``):
+
+- ``facets``: the custom facets with hostile settings from the address (many
+  facets, made-up columns, year spans of thousands of years, 1,500 dummy
+  parameters, a 60 KB address with the largest facet size).
+- ``memory``: the largest response anyone can ask for: ``?sql=`` returning as
+  many 9 MB values as Datasette's time limit lets it build, as JSON, GeoJSON,
+  CSL-JSON, CSV and HTML, and Datasette's own facets with a 60 KB address.
+- ``renderers``: CSL-JSON of 1,000 distinct unusual EDTF dates.
+- ``source``: the source page of a source cited 100,003 times (the database
+  is copied and the citations inserted; the page is what is measured).
+- ``slow-sql``: ``/-/heritage`` p50 while 8 and 32 clients run SQL that
+  takes the full time limit.
+
+For each request: the status, the body's size, the wall time, the server's
+CPU time (user + system, from /proc) and its peak memory (VmHWM, reset
+before each request through /proc/PID/clear_refs). A request that gets no
+answer within ``--timeout`` is counted as timed out and the server is
+restarted, so the next request is measured alone. Figures, not assertions;
+the last line is the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import httpx  # noqa: E402
+from common import ROOT, machine  # noqa: E402
+from load_test import _free_port, percentile, start_server  # noqa: E402
+
+from datasette_heritage.build.pipeline import build  # noqa: E402
+
+GROUPS = ("facets", "memory", "renderers", "source", "slow-sql")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+# A value of 9 MB, and rows of it: as many as SQLite builds within the limit.
+BIG_ROWS = (
+    "with recursive c(x) as (select 1 union all select x + 1 from c where x < {rows}) "
+    "select x as id, 'title' as title, '2015' as published, 1.0 as latitude, "
+    "1.0 as longitude, hex(zeroblob(4500000)) as big from c"
+)
+# Runs until Datasette interrupts it at sql_time_limit_ms.
+SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+# 1,000 distinct dates in forms the fast path leaves to the edtf library.
+UNUSUAL_EDTF = (
+    "with recursive c(x) as (select 1 union all select x + 1 from c where x < 1000) "
+    "select x as id, 'title' as title, case x % 4 "
+    "when 0 then (1000 + x) || '-2' || (1 + x % 4) "
+    "when 1 then substr(1000 + x, 1, 3) || 'X' "
+    "when 2 then (1000 + x) || '-XX' "
+    "else (1000 + x) || '-21/' || (1001 + x) || '-22' end as published from c"
+)
+
+
+class Server:
+    """datasette serve, the README way, restartable after a stalled request."""
+
+    def __init__(self, db: Path, folder: Path):
+        self.db, self.folder = db, folder
+        self.process = None
+        self.url = ""
+
+    def start(self) -> None:
+        port = _free_port()
+        self.process = start_server(self.db, port, self.folder / f"server-{port}.log")
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(15)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def cpu_seconds(self) -> float:
+        with open(f"/proc/{self.process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+
+    def reset_peak(self) -> None:
+        with open(f"/proc/{self.process.pid}/clear_refs", "w") as f:
+            f.write("5")
+
+    def peak_mib(self) -> float:
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+def measure(server: Server, label: str, path: str, timeout: float) -> dict:
+    """One GET, alone on the server."""
+    server.reset_peak()
+    cpu = server.cpu_seconds()
+    began = time.perf_counter()
+    size, status = 0, 0
+    try:
+        with httpx.stream("GET", server.url + path, timeout=timeout) as response:
+            status = response.status_code
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+    except httpx.TimeoutException:
+        status = "timeout"
+    wall = time.perf_counter() - began
+    row = {
+        "case": label,
+        "status": status,
+        "bytes": size,
+        "seconds": round(wall, 2),
+        "server_cpu_seconds": round(server.cpu_seconds() - cpu, 2),
+        "peak_mib": round(server.peak_mib()),
+        "url_bytes": len(path),
+    }
+    if status == "timeout":
+        server.restart()  # still busy with it: measure the next one alone
+    return row
+
+
+def facet_cases(db: Path) -> list[tuple[str, str]]:
+    name = db.stem
+    citations, events = f"/{name}/citations.json", f"/{name}/events.json"
+
+    def year(i: int) -> tuple[str, str]:
+        # start/end any two columns whose values begin with digits.
+        return (
+            "_facet_year",
+            json.dumps({"column": f"x{i}", "start": "record_line", "end": "quote_end"}),
+        )
+
+    padding = [(f"_x{i}", "") for i in range(1500)]
+    return [
+        ("year facet, one, span of thousands of years", citations + "?" + urlencode([year(0)])),
+        (
+            "year facets x10 (1.1 KB address)",
+            citations + "?" + urlencode([year(i) for i in range(10)]),
+        ),
+        ("year facets x50", citations + "?" + urlencode([year(i) for i in range(50)])),
+        ("year facet + 1,500 dummy parameters", citations + "?" + urlencode([year(0)] + padding)),
+        (
+            "year facet, _facet_size=max, 60 KB address",
+            citations + "?" + urlencode([year(0), ("_facet_size", "max"), ("_pad", "x" * 60000)]),
+        ),
+        (
+            "corroboration facets x200, made-up columns",
+            events + "?" + urlencode([("_facet_corroboration", f"c{i}") for i in range(200)]),
+        ),
+        (
+            "severity facets x200, made-up vocabulary configs",
+            events
+            + "?"
+            + urlencode(
+                [
+                    (
+                        "_facet_severity",
+                        json.dumps({"column": "kind", "vocabulary": "causes", "n": i}),
+                    )
+                    for i in range(200)
+                ]
+            ),
+        ),
+        (
+            "facet config with a non-string column",
+            events + "?" + urlencode([("_facet_year", json.dumps({"column": ["id"]}))]),
+        ),
+    ]
+
+
+def memory_cases(db: Path, rows: int) -> list[tuple[str, str]]:
+    name = db.stem
+    sql = BIG_ROWS.format(rows=rows)
+    cases = [
+        (f"?sql= {rows} rows x 9 MB, {ext or 'HTML'}", f"/{name}{ext}?" + urlencode({"sql": sql}))
+        for ext in (".json", ".geojson", ".csljson", ".csv", "")
+    ]
+    cases.append(
+        (
+            "Datasette's own facets x13, _facet_size=max, 60 KB address",
+            f"/{name}/citations.json?"
+            + urlencode(
+                [
+                    ("_facet", c)
+                    for c in [
+                        "id",
+                        "event_id",
+                        "source_id",
+                        "quote",
+                        "quote_start",
+                        "quote_end",
+                        "verified",
+                        "claimant",
+                        "stance",
+                        "identification",
+                        "note",
+                        "record_file",
+                        "record_line",
+                    ]
+                ]
+                + [("_facet_size", "max"), ("_pad", "x" * 60000)]
+            ),
+        )
+    )
+    return cases
+
+
+def renderer_cases(db: Path) -> list[tuple[str, str]]:
+    return [
+        (
+            "CSL-JSON of 1,000 unusual EDTF dates",
+            f"/{db.stem}.csljson?" + urlencode({"sql": UNUSUAL_EDTF, "_size": "max"}),
+        )
+    ]
+
+
+def many_citations_db(db: Path, folder: Path, extra: int) -> tuple[Path, str]:
+    """A copy of db with one source cited ``extra`` more times."""
+    copy = folder / "manycited" / db.name
+    copy.parent.mkdir()
+    shutil.copyfile(db, copy)
+    conn = sqlite3.connect(copy)
+    source_id, event_id, quote, start, end = conn.execute(
+        "select source_id, event_id, quote, quote_start, quote_end from citations "
+        "where quote_start is not null order by rowid limit 1"
+    ).fetchone()
+    columns = [r[1] for r in conn.execute("pragma table_info(citations)")]
+    first = conn.execute("select * from citations where source_id = ? limit 1", [source_id])
+    template = dict(zip(columns, first.fetchone()))
+    rows = []
+    for i in range(extra):
+        row = dict(template, id=f"bench-many-{i}", event_id=event_id, quote=quote)
+        row.update(quote_start=start, quote_end=end)
+        rows.append([row[c] for c in columns])
+    conn.executemany(
+        f"insert into citations ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
+        rows,
+    )
+    total = conn.execute(
+        "select count(*) from citations where source_id = ?", [source_id]
+    ).fetchone()
+    conn.commit()
+    conn.close()
+    return copy, f"{source_id} ({total[0]:,} citations)"
+
+
+async def heritage_p50_under_slow_sql(url: str, db: Path, clients: int, seconds: float) -> dict:
+    """p50 of /-/heritage, one request at a time, while ``clients`` loop on SQL
+    that runs until Datasette's time limit."""
+    slow = f"/{db.stem}.json?" + urlencode({"sql": SLOW_SQL})
+    stop = time.perf_counter() + seconds
+    timings: list[float] = []
+    statuses: dict[str, int] = {}
+
+    async def hog(http: httpx.AsyncClient) -> None:
+        while time.perf_counter() < stop:
+            try:
+                await http.get(slow)
+            except httpx.HTTPError:
+                pass
+
+    async def probe(http: httpx.AsyncClient) -> None:
+        await asyncio.sleep(1)  # let the slow queries fill the SQL threads
+        while time.perf_counter() < stop:
+            began = time.perf_counter()
+            try:
+                status = str((await http.get("/-/heritage")).status_code)
+            except httpx.HTTPError as error:
+                status = type(error).__name__
+            timings.append((time.perf_counter() - began) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    limits = httpx.Limits(max_connections=clients + 1)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http:
+        await asyncio.gather(probe(http), *(hog(http) for _ in range(clients)))
+    return {
+        "case": f"/-/heritage while {clients} clients run slow SQL",
+        "requests": len(timings),
+        "p50_ms": round(statistics.median(timings), 1) if timings else None,
+        "p95_ms": round(percentile(timings, 95), 1) if timings else None,
+        "statuses": statuses,
+    }
+
+
+def print_rows(rows: list[dict]) -> None:
+    print(f"  {'case':<62} {'status':>7} {'body':>12} {'wall s':>7} {'CPU s':>6} {'peak MiB':>9}")
+    for r in rows:
+        print(
+            f"  {r['case']:<62} {r['status']!s:>7} {r['bytes']:>12,} {r['seconds']:>7} "
+            f"{r['server_cpu_seconds']:>6} {r['peak_mib']:>9}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, help="a built database (default: build data/)")
+    parser.add_argument("--only", default=",".join(GROUPS), help="comma-separated groups")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds per request")
+    parser.add_argument("--big-rows", type=int, default=80, help="rows of 9 MB for memory")
+    parser.add_argument("--extra-citations", type=int, default=100_000)
+    parser.add_argument("--slow-seconds", type=float, default=10)
+    args = parser.parse_args(argv)
+    groups = [g for g in args.only.split(",") if g]
+    unknown = set(groups) - set(GROUPS)
+    if unknown:
+        parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
+
+    figures: dict = {"machine": machine()}
+    print("machine:", figures["machine"])
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        db = folder / "heritage.db"  # served as heritage.db, so metadata.yml applies
+        if args.db is None:
+            build(ROOT / "data", db)
+        else:
+            db.symlink_to(args.db.resolve())
+        server = Server(db, folder)
+        server.start()
+        try:
+            single = []
+            if "facets" in groups:
+                single += [measure(server, *c, args.timeout) for c in facet_cases(db)]
+            if "memory" in groups:
+                single += [
+                    measure(server, *c, args.timeout) for c in memory_cases(db, args.big_rows)
+                ]
+            if "renderers" in groups:
+                single += [measure(server, *c, args.timeout) for c in renderer_cases(db)]
+            if "source" in groups:
+                many, label = many_citations_db(db, folder, args.extra_citations)
+                other = Server(many, folder)
+                other.start()
+                try:
+                    source_id = label.split(" ")[0]
+                    single.append(
+                        measure(
+                            other,
+                            f"source page, {label}",
+                            f"/-/heritage/sources/{source_id}",
+                            args.timeout,
+                        )
+                    )
+                finally:
+                    other.stop()
+            if single:
+                print_rows(single)
+            figures["requests"] = single
+            figures["slow_sql"] = []
+            if "slow-sql" in groups:
+                for clients in (0, 8, 32):
+                    server.restart()
+                    row = asyncio.run(
+                        heritage_p50_under_slow_sql(server.url, db, clients, args.slow_seconds)
+                    )
+                    figures["slow_sql"].append(row)
+                    print(
+                        f"  {row['case']:<62} p50 {row['p50_ms']} ms  p95 {row['p95_ms']} ms  "
+                        f"({row['requests']} requests: {row['statuses']})"
+                    )
+        finally:
+            server.stop()
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
