@@ -69,9 +69,38 @@ def test_nothing_personal_or_failed_is_cached(server):
         response = client.get("/heritage.json", params={"sql": "select nonsense("})
         assert response.status_code == 400
         assert "public" not in response.headers.get("cache-control", "")
-        # A visitor may still ask Datasette for a fresh copy of a query.
-        response = client.get("/heritage.json", params={"sql": "select 1", "_ttl": "0"})
-        assert response.headers["cache-control"] == "no-cache"
+        # A visitor may still ask for a fresh copy, of a query as of a plugin page.
+        for path in ("/heritage.json?sql=select+1&_ttl=0", "/-/heritage?_ttl=0"):
+            response = client.get(path)
+            assert response.headers["cache-control"] == "no-cache", path
+
+
+def test_a_visitor_may_shorten_the_cache_lifetime_never_lengthen_it(server):
+    url, _ = server
+    with httpx.Client(base_url=url) as client:
+        for path in ("/heritage/events", "/heritage.json?sql=select+1", "/-/heritage"):
+            sep = "&" if "?" in path else "?"
+            response = client.get(path + sep + "_ttl=60")
+            assert response.headers["cache-control"] == "public, max-age=60", path
+            response = client.get(path + sep + "_ttl=99999999999")
+            assert response.headers["cache-control"] == PUBLIC, path
+
+
+def test_public_responses_vary_on_host(server):
+    # Facet links, next_url and the exports' Link header are absolute URLs
+    # built from the Host header: a cache must not serve them to another host.
+    url, _ = server
+    with httpx.Client(base_url=url) as client:
+        response = client.get(
+            "/heritage/events.json?_facet_year=date", headers={"host": "evil.example"}
+        )
+        assert response.status_code == 200
+        assert "http://evil.example/" in response.text
+        assert response.headers["cache-control"] == PUBLIC
+        assert "Host" in [v.strip() for v in response.headers["vary"].split(",")]
+        for path in ("/-/heritage", "/heritage/monuments.geojson"):
+            vary = client.get(path).headers["vary"]
+            assert "Host" in [v.strip() for v in vary.split(",")], path
 
 
 async def test_a_mutable_database_gets_no_public_caching(fixture_db, tmp_path):

@@ -3,13 +3,16 @@ client: order, counts against the rows themselves, and clicks that filter."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from datasette_heritage.build.pipeline import build
+from datasette_heritage.site.facets import TOGGLE_BUDGET
 
 from .datasette_client import FIXTURE_DATA, datasette_for, local
 
@@ -336,3 +339,157 @@ async def test_real_data_facets_are_consistent(real_site):
     assert sum(v["count"] for v in contested) == sum(r["contested"] for r in events["rows"])
     supported = sum(v["count"] for v in corroboration["results"] if v["value"] != "contested")
     assert supported == len(events["rows"])
+
+
+# Hostile settings from the address (issue 14): every one is refused with a
+# clear 400 or bounded; none is a 500 or unbounded work.
+
+LONG_AGO_EVENTS = """
+- id: walls-worn-away
+  kind: damage
+  title: Walls worn away
+  date: 1016/2015
+  site_id: testopolis
+  monuments:
+    - {monument_id: test-castle, damage_level: possibly-damaged}
+  citations:
+    - {source_id: url-only, quote: The castle walls wore away., claimant: Example News,
+       stance: supports, identification: explicit}
+- id: walls-older-than-memory
+  kind: damage
+  title: Walls older than memory
+  date: 1000/2015
+  site_id: testopolis
+  monuments:
+    - {monument_id: test-castle, damage_level: possibly-damaged}
+  citations:
+    - {source_id: url-only, quote: Older than memory., claimant: Example News,
+       stance: supports, identification: explicit}
+"""
+
+
+# Only the two events above, and every year of the facet (get_json asks for
+# the largest page; the facet's own size is the largest too).
+LONG_AGO = "id__in=walls-worn-away,walls-older-than-memory&_facet_size=max"
+
+
+@pytest.fixture(scope="session")
+def long_ago_site(tmp_path_factory):
+    """The fixture data with an interval of exactly 1,000 years and one of 1,016."""
+    root = tmp_path_factory.mktemp("long-ago")
+    data = root / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    (data / "events" / "long-ago.yml").write_text(LONG_AGO_EVENTS, encoding="utf-8")
+    path = root / "heritage.db"
+    build(data, path)
+    return datasette_for(path)
+
+
+async def status_and_error(ds, path: str) -> tuple[int, str]:
+    response = await ds.client.get(path)
+    if response.status_code == 200:
+        return 200, ""
+    return response.status_code, response.json()["error"]
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        # Values that are not names: a clear 400 naming the option, not Python's error.
+        ('_facet_year={"column": ["id"]}', "option 'column' must be a name"),
+        ('_facet_severity={"column": ["damage_level"]}', "option 'column' must be a name"),
+        ('_facet_corroboration={"column": "id", "supporting": 5}', "'supporting' must be a name"),
+        ('_facet_year={"column": "date", "start": {"a": 1}, "end": "date_end"}', "'start'"),
+        ('_facet_year={"column": ""}', "'column' must be a name"),
+        ("_facet_year={}", "needs a column name"),
+        # Options no facet has.
+        ('_facet_severity={"column": "kind", "n": 1}', "unknown option 'n'"),
+        # Not JSON, or JSON that is no object (Datasette itself fails on these).
+        ("_facet_year={bad", "not valid JSON"),
+        ("_facet={bad", "not valid JSON"),
+        ("_facet_year=" + "{" * 30_000, "not valid JSON"),
+        # Columns that do not exist, named or as start/end.
+        ('_facet_year={"column": "x", "start": "date_start", "end": "date_end"}', "no column x"),
+        ('_facet_year={"column": "date", "start": "nope", "end": "date_end"}', "no column nope"),
+        ('_facet_year={"column": "date", "start": "date_start"}', "both start and end"),
+        ("_facet_corroboration=made-up", "no column made-up"),
+        ("_facet_severity=made-up", "no column made-up"),
+        # Numbers Python will not read.
+        ("_facet_year=date&_facet_size=" + "9" * 5000, "_facet_size: too long"),
+        ("_ttl=" + "9" * 5000, "_ttl: too long"),
+    ],
+)
+async def test_hostile_facet_settings_are_a_clear_400(fixture_site, query, expected):
+    status, error = await status_and_error(fixture_site, "/fixture/events.json?" + query)
+    assert status == 400
+    assert expected in error
+    assert "Traceback" not in error and "unhashable" not in error
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+async def test_a_request_may_ask_for_ten_facets_of_a_type_not_more(fixture_site):
+    many = "&".join(f"_facet_corroboration=id&_x{i}=" for i in range(11))
+    status, error = await status_and_error(fixture_site, "/fixture/events.json?" + many)
+    assert status == 400 and "11 facets asked for" in error and "at most 10" in error
+    ten = "&".join(["_facet_corroboration=id"] * 10)
+    response = await fixture_site.client.get("/fixture/events.json?" + ten)
+    assert response.status_code == 200
+
+
+async def test_the_same_facet_under_another_name_is_shown_once(fixture_site):
+    same = json.dumps({"column": "date", "start": "date_start", "end": "date_end"})
+    data = await get_json(
+        fixture_site,
+        "/fixture/events?" + urlencode([("_facet_year", "date"), ("_facet_year", same)]),
+    )
+    years = [f for f in data["facet_results"].values() if f["type"] == "year"]
+    assert len(years) == 1
+
+
+async def test_year_facet_on_columns_without_dates_counts_nothing(fixture_site):
+    # Any two columns whose values begin with digits used to be read as years
+    # (one facet spanning thousands of years); only ISO days count.
+    config = json.dumps({"column": "id", "start": "record_line", "end": "quote_end"})
+    data = await get_json(fixture_site, "/fixture/citations?" + urlencode({"_facet_year": config}))
+    info = facet(data, "id", "year")
+    assert info["results"] == [] and not info["truncated"]
+
+
+async def test_year_facet_spreads_at_most_a_thousand_years(long_ago_site):
+    data = await get_json(long_ago_site, f"/heritage/events?{LONG_AGO}&_facet_year=date")
+    assert len(data["rows"]) == 2
+    counts = {v["value"]: v["count"] for v in facet(data, "date", "year")["results"]}
+    # 1016/2015 spans 1,000 years and is counted in each; 1000/2015 spans
+    # 1,016 and is counted in none (it still matches each year's filter).
+    assert counts == {year: 1 for year in range(1016, 2016)}
+
+
+async def test_toggle_links_of_a_long_address_are_bounded(long_ago_site):
+    # Each value's link repeats the address: 1,000 years of a 60 KB address
+    # would be a 60 MB page. The values shown stop at the link budget.
+    padding = "x" * 60_000
+    response = await long_ago_site.client.get(
+        "/heritage/events.json?"
+        + urlencode({"_facet_year": "date", "_facet_size": "max", "_pad": padding})
+    )
+    assert response.status_code == 200
+    info = facet(response.json(), "date", "year")
+    assert info["truncated"]
+    assert 10 < len(info["results"]) < 100
+    assert len(response.content) < TOGGLE_BUDGET + 2_000_000
+    # Without the padding every year is shown.
+    data = await get_json(long_ago_site, f"/heritage/events?{LONG_AGO}&_facet_year=date")
+    assert len(facet(data, "date", "year")["results"]) == 1000
+
+
+async def test_many_dummy_parameters_cost_one_parse(fixture_site):
+    # A facet with 1,500 other parameters: links are built only for the
+    # values shown, from the query string parsed once.
+    padding = [(f"_x{i}", "") for i in range(1500)]
+    response = await fixture_site.client.get(
+        "/fixture/events.json?" + urlencode([("_facet_year", "date")] + padding)
+    )
+    assert response.status_code == 200
+    info = facet(response.json(), "date", "year")
+    assert info["results"] and all("_x1499=" in v["toggle_url"] for v in info["results"])

@@ -176,6 +176,18 @@ def test_posting_to_database_table_and_row_pages_is_refused(site, path):
     assert_untouched(site)
 
 
+@pytest.mark.parametrize(
+    "path", ["/-/heritage", "/-/heritage.json", "/-/heritage/timeline", "/-/heritage/events/x"]
+)
+def test_plugin_pages_answer_only_get_and_head(site, path):
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"):
+        response = httpx.request(method, site["url"] + path, data={"title": "pwned"})
+        assert response.status_code == 405, (method, response.text[:300])
+        assert response.headers["allow"] == "GET, HEAD"
+    assert httpx.head(site["url"] + "/-/heritage").status_code == 200
+    assert_untouched(site)
+
+
 def test_ordinary_reads_still_work(site):
     # The limits leave what visitors do alone: the SQL box, FTS search, and
     # the whole article text.

@@ -24,8 +24,9 @@ end: date_end}}`` on a view whose date columns are named differently.
 
 from __future__ import annotations
 
+import json
+import time
 import urllib.parse
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -38,29 +39,68 @@ from ..schema import VOCABULARIES
 
 FacetInfo = dict[str, Any]
 
+# What one request may ask of these facets; every setting comes from the
+# address, so each is bounded here rather than trusted.
+MAX_FACETS = 10  # facets of one type in the address (metadata's come on top)
+# Bytes of toggle links for all the plugin's facets of one request: each
+# link repeats the page's address (up to the server's limit of about 64 KB),
+# so 1,000 values of a long address would otherwise make a body of 64 MB.
+TOGGLE_BUDGET = 4_000_000
+# Years one row's interval is counted in. EDTF's coarsest precision the
+# build derives is a millennium; a wider interval says nothing about a year.
+MAX_YEAR_SPAN = 1000
+_BUDGET_KEY = "datasette_heritage.facet_budget"
+
+
+class FacetTimeout(Exception):
+    """The request's facets used up their share of SQL time."""
+
+
+def _budget(datasette, request) -> dict[str, float]:
+    """What is left for this request's facets: SQL time (all of the plugin's
+    facets together get Datasette's sql_time_limit_ms, each at most
+    facet_time_limit_ms) and bytes of toggle links. Kept in the request's
+    scope, which every facet of the request shares."""
+    scope = request.scope
+    if _BUDGET_KEY not in scope:
+        scope[_BUDGET_KEY] = {
+            "deadline": time.monotonic() + datasette.setting("sql_time_limit_ms") / 1000,
+            "toggle_bytes": TOGGLE_BUDGET,
+        }
+    return scope[_BUDGET_KEY]
+
 
 class HeritageFacet(Facet):
     """Shared plumbing: configs, time limit, toggle links."""
 
     type: str = ""
+    # Options a config may set besides its column.
+    OPTIONS: tuple[str, ...] = ()
 
     async def facet_results(self) -> tuple[list[FacetInfo], list[str]]:
+        configs = self.get_configs()
+        asked = sum(1 for c in configs if c["source"] != "metadata")
+        if asked > MAX_FACETS:
+            raise BadRequest(
+                f"_facet_{self.type}: {asked} facets asked for "
+                f"(expected at most {MAX_FACETS} at once)"
+            )
+        columns = await self.columns()
         results: list[FacetInfo] = []
         timed_out: list[str] = []
-        seen: set[str] = set()
-        for source_and_config in self.get_configs():
-            config = source_and_config["config"]
-            column = config.get("column") or config.get("simple")
-            if not column:
-                raise BadRequest(f"_facet_{self.type} needs a column name")
-            # A facet both in metadata and in the querystring is shown once
-            # (metadata's come first).
-            if column in seen:
+        seen: set[tuple[str, ...]] = set()
+        for source_and_config in configs:
+            config = self.checked(source_and_config["config"])
+            column = config["column"]
+            settings = self.settings(column, config, columns)
+            # A facet asked for twice (metadata's come first, or the same
+            # columns under another name) is computed and shown once.
+            if settings in seen:
                 continue
-            seen.add(column)
+            seen.add(settings)
             try:
-                values, truncated = await self.values(column, config)
-            except QueryInterrupted:
+                values, truncated = await self.values(column, settings)
+            except (QueryInterrupted, FacetTimeout):
                 timed_out.append(column)
                 continue
             results.append(
@@ -70,7 +110,9 @@ class HeritageFacet(Facet):
                     "hideable": source_and_config["source"] != "metadata",
                     "toggle_url": self.ds.urls.path(
                         self._path_without(
-                            lambda k, v, column=column: k == f"_facet_{self.type}" and v == column
+                            lambda k, v, raw=source_and_config["config"]: (
+                                k == f"_facet_{self.type}" and self._is_config(v, raw)
+                            )
                         )
                     ),
                     "results": values,
@@ -79,35 +121,106 @@ class HeritageFacet(Facet):
             )
         return results, timed_out
 
-    async def values(self, column: str, config: dict[str, Any]) -> tuple[list[FacetInfo], bool]:
+    def get_configs(self) -> list[dict[str, Any]]:
+        # Read once per facet: facet_results and enabled both need them.
+        if not hasattr(self, "_configs"):
+            self._configs = super().get_configs()
+        return self._configs
+
+    def checked(self, config: Any) -> dict[str, str]:
+        """A config with only known options, each a non-empty string."""
+        if not isinstance(config, dict):
+            raise BadRequest(
+                f"_facet_{self.type}: expected a column name or a JSON object of options"
+            )
+        allowed = ("column", "simple") + self.OPTIONS
+        checked = {}
+        for key, value in config.items():
+            if key not in allowed:
+                raise BadRequest(
+                    f"_facet_{self.type}: unknown option {str(key)[:50]!r} "
+                    f"(expected one of: {', '.join(allowed)})"
+                )
+            if not isinstance(value, str) or not value:
+                raise BadRequest(
+                    f"_facet_{self.type}: option {key!r} must be a name (expected a string)"
+                )
+            checked[key] = value
+        column = checked.pop("simple", None)
+        checked.setdefault("column", column or "")
+        if not checked["column"]:
+            raise BadRequest(f"_facet_{self.type} needs a column name")
+        return checked
+
+    def settings(self, column: str, config: dict[str, str], columns: Sequence[str]) -> tuple:
+        """The facet's resolved settings (checked against the columns); two
+        configs with the same settings are the same facet."""
+        raise NotImplementedError
+
+    async def values(self, column: str, settings: tuple) -> tuple[list[FacetInfo], bool]:
         raise NotImplementedError
 
     async def run(self, sql: str) -> list[Any]:
+        budget = _budget(self.ds, self.request)
+        left_ms = (budget["deadline"] - time.monotonic()) * 1000
+        if left_ms < 1:
+            raise FacetTimeout()
         result = await self.ds.execute(
             self.database,
             sql,
             self.params,
             truncate=False,
-            custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+            custom_time_limit=int(min(self.ds.setting("facet_time_limit_ms"), left_ms)),
         )
         return list(result.rows)
 
     async def columns(self) -> list[str]:
-        return list(await self.get_columns(self.sql, self.params))
+        if not hasattr(self, "_columns"):
+            self._columns = list(await self.get_columns(self.sql, self.params))
+        return self._columns
 
     def pairs(self) -> list[tuple[str, str]]:
-        return self.get_querystring_pairs()
+        # The query string is parsed once per facet, not once per link.
+        if not hasattr(self, "_pairs"):
+            self._pairs = self.get_querystring_pairs()
+        return self._pairs
+
+    def _is_config(self, value: str, config: Any) -> bool:
+        if value.startswith("{"):
+            try:
+                return json.loads(value) == config
+            except ValueError:
+                return False
+        return config == {"simple": value} or config == {"column": value}
 
     def _path_without(self, drop) -> str:
         kept = [(k, v) for k, v in self.pairs() if not drop(k, v)]
         query = urllib.parse.urlencode(kept)
         return self.request.path + ("?" + query if query else "")
 
+    def show(self, values: list[FacetInfo], links) -> tuple[list[FacetInfo], bool]:
+        """The values shown (the facet size, within the request's budget of
+        link bytes), each given its toggle link by ``links(value)``; and
+        whether some were left out."""
+        budget = _budget(self.ds, self.request)
+        shown = []
+        for value in values[: self.get_facet_size()]:
+            value["toggle_url"] = links(value)
+            budget["toggle_bytes"] -= len(value["toggle_url"])
+            if budget["toggle_bytes"] < 0:
+                break
+            shown.append(value)
+        return shown, len(shown) < len(values)
+
     def toggle(self, selected: bool, own_keys: set[str], add: Sequence[tuple[str, str]]) -> str:
         """Link that clears this facet's filters (own_keys) and, unless the
         value is already selected, sets add. A new filter starts again from
         the first page, so _next goes too."""
-        path = self._path_without(lambda k, v: k in own_keys or k == "_next")
+        key = frozenset(own_keys)
+        cache = self.__dict__.setdefault("_bases", {})
+        if key not in cache:
+            cache[key] = self._path_without(lambda k, v: k in own_keys or k == "_next")
+        path = cache[key]
         if not selected:
             separator = "&" if "?" in path else "?"
             path += separator + urllib.parse.urlencode(list(add))
@@ -126,19 +239,21 @@ class HeritageFacet(Facet):
         }
 
     def enabled(self) -> set[str]:
-        return {c["config"].get("column") or c["config"].get("simple") for c in self.get_configs()}
-
-    def truncate(self, values: list[FacetInfo]) -> tuple[list[FacetInfo], bool]:
-        size = self.get_facet_size()
-        return values[:size], len(values) > size
+        names = set()
+        for c in self.get_configs():
+            config = c["config"] if isinstance(c["config"], dict) else {}
+            name = config.get("column") or config.get("simple")
+            if isinstance(name, str):
+                names.add(name)
+        return names
 
 
 def _require(columns: Iterable[str], needed: Sequence[str], facet: str, column: str) -> None:
     missing = [c for c in needed if c not in columns]
     if missing:
         raise BadRequest(
-            f"_facet_{facet}={column}: this table has no column "
-            f"{', '.join(missing)} (expected {', '.join(needed)})"
+            f"_facet_{facet}={column[:100]}: this table has no column "
+            f"{', '.join(m[:100] for m in missing)} (expected {', '.join(needed)[:300]})"
         )
 
 
@@ -146,33 +261,43 @@ class SeverityFacet(HeritageFacet):
     """Damage levels ordered by the vocabulary's rank, not by count."""
 
     type = "severity"
+    OPTIONS = ("vocabulary",)
     SUGGEST_FOR = ("damage_level", "condition")
 
-    async def values(self, column: str, config: dict[str, Any]) -> tuple[list[FacetInfo], bool]:
-        _require(await self.columns(), [column], self.type, column)
-        vocabulary = config.get("vocabulary") or await self.vocabulary_of(column)
-        if vocabulary not in VOCABULARIES:
+    def settings(self, column: str, config: dict[str, str], columns: Sequence[str]) -> tuple:
+        _require(columns, [column], self.type, column)
+        vocabulary = config.get("vocabulary")
+        if vocabulary is not None and vocabulary not in VOCABULARIES:
             raise BadRequest(
                 f"_facet_{self.type}: vocabulary must be one of "
-                f"{', '.join(VOCABULARIES)}, not {vocabulary!r}"
+                f"{', '.join(VOCABULARIES)}, not {vocabulary[:100]!r}"
             )
+        return (column, vocabulary or "")
+
+    async def values(self, column: str, settings: tuple) -> tuple[list[FacetInfo], bool]:
+        vocabulary = settings[1] or await self.vocabulary_of(column)
         col = escape_sqlite(column)
         counts = f"select {col} as value, count(*) as count from ({self.sql}) group by {col}"
+        # One more than can be shown, to know whether some were left out.
+        limit = self.get_facet_size() + 1
         if await self.ds.get_database(self.database).table_exists(vocabulary):
             sql = (
                 f"select f.value, f.count, v.label, v.rank from ({counts}) f "
                 f"left join [{vocabulary}] v on v.id = f.value "
-                "order by f.value is null, v.rank is null, v.rank, f.value"
+                f"order by f.value is null, v.rank is null, v.rank, f.value limit {limit}"
             )
         else:
-            sql = f"select value, count, null, null from ({counts}) order by value is null, value"
+            sql = (
+                f"select value, count, null, null from ({counts}) "
+                f"order by value is null, value limit {limit}"
+            )
         rows = await self.run(sql)
 
         # Plain column=value is Datasette's exact filter; a column whose name
         # starts with "_" would read as a reserved argument, hence __exact.
         exact = column + "__exact" if column.startswith("_") else column
         own = {column, column + "__exact", column + "__isnull"}
-        pairs = self.pairs()
+        pairs = set(self.pairs())
         values = []
         for value, count, label, rank in rows:
             if value is None:
@@ -191,11 +316,11 @@ class SeverityFacet(HeritageFacet):
                     "label": label or value,
                     "rank": rank,
                     "count": count,
-                    "toggle_url": self.toggle(selected, own, add),
                     "selected": selected,
+                    "add": add,
                 }
             )
-        return self.truncate(values)
+        return self.show(values, lambda v: self.toggle(v["selected"], own, v.pop("add")))
 
     async def vocabulary_of(self, column: str) -> str:
         """The vocabulary a column's foreign key points to (so ranked causes
@@ -214,60 +339,74 @@ class SeverityFacet(HeritageFacet):
         return [self.suggestion(c) for c in self.SUGGEST_FOR if c in columns and c not in enabled]
 
 
+# An ISO day, as the build writes date_start/date_end: anything else in the
+# columns a year facet is pointed at is no date and is not counted.
+ISO_DAY = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
+
+
 class YearFacet(HeritageFacet):
     """Years from EDTF ranges: a row counts in every year its interval spans."""
 
     type = "year"
+    OPTIONS = ("start", "end")
 
-    @staticmethod
-    def bounds(column: str, config: dict[str, Any], columns: Sequence[str]) -> tuple[str, str]:
-        if config.get("start") or config.get("end"):
-            start, end = config.get("start"), config.get("end")
-        elif column.endswith(("_start", "_end")):
-            prefix = column.rsplit("_", 1)[0]
-            start, end = prefix + "_start", prefix + "_end"
+    def settings(self, column: str, config: dict[str, str], columns: Sequence[str]) -> tuple:
+        if "start" in config or "end" in config:
+            if "start" not in config or "end" not in config:
+                raise BadRequest(
+                    f"_facet_{self.type}: give both start and end, or neither "
+                    "(expected the columns of the earliest and latest day)"
+                )
+            start, end = config["start"], config["end"]
+            # The facet's name is a column of the table too, as Datasette's are.
+            _require(columns, [column, start, end], self.type, column)
         else:
-            start, end = column + "_start", column + "_end"
-        _require(columns, [start, end], "year", column)
-        return start, end
+            if column.endswith(("_start", "_end")):
+                prefix = column.rsplit("_", 1)[0]
+                start, end = prefix + "_start", prefix + "_end"
+            else:
+                start, end = column + "_start", column + "_end"
+            _require(columns, [start, end], self.type, column)
+        return (start, end)
 
-    async def values(self, column: str, config: dict[str, Any]) -> tuple[list[FacetInfo], bool]:
-        start, end = self.bounds(column, config, await self.columns())
+    async def values(self, column: str, settings: tuple) -> tuple[list[FacetInfo], bool]:
+        start, end = settings
         s, e = escape_sqlite(start), escape_sqlite(end)
-        # Grouped by the exact (start, end) pair: with the build's index on
-        # (start, end) SQLite reads the pairs in index order with no sort,
-        # and there are few distinct pairs (dates cluster); spreading each
-        # over its years is cheap here, where SQL would scan rows per year.
-        sql = (
-            f"select {s}, {e}, count(*) from ({self.sql}) "
-            f"where {s} is not null and {e} is not null group by {s}, {e}"
-        )
-        years: Counter = Counter()
-        for first_day, last_day, n in await self.run(sql):
-            try:
-                first, last = int(str(first_day)[:4]), int(str(last_day)[:4])
-            except ValueError:
-                continue  # not an ISO date: no year to count it in
-            for year in range(first, last + 1):
-                years[year] += n
-
+        # Grouped by the exact (start, end) pair first: with the build's
+        # index on (start, end) SQLite reads the pairs in index order with no
+        # sort, and there are few distinct pairs (dates cluster). Each pair
+        # is then spread over its years in SQL too, so all of the work is
+        # inside the facet's time limit.
+        sql = f"""
+            with recursive pairs(first, last, n) as (
+              select cast(substr({s}, 1, 4) as integer), cast(substr({e}, 1, 4) as integer),
+                     count(*)
+              from ({self.sql}) where {s} glob {ISO_DAY} and {e} glob {ISO_DAY}
+              group by {s}, {e}
+            ),
+            years(year, last, n) as (
+              select first, last, n from pairs where last - first between 0 and {MAX_YEAR_SPAN - 1}
+              union all
+              select year + 1, last, n from years where year < last
+            )
+            select year, sum(n) from years group by year order by year desc
+            limit {self.get_facet_size() + 1}"""
         own = {start + "__lte", end + "__gte"}
-        pairs = self.pairs()
+        pairs = set(self.pairs())
         values = []
         # Most recent first, as events are sorted by default.
-        for year in sorted(years, reverse=True):
+        for year, count in await self.run(sql):
             add = [(start + "__lte", f"{year:04d}-12-31"), (end + "__gte", f"{year:04d}-01-01")]
-            selected = all(pair in pairs for pair in add)
             values.append(
                 {
                     "value": year,
                     "label": str(year),
-                    "count": years[year],
-                    "toggle_url": self.toggle(selected, own, add),
-                    "selected": selected,
+                    "count": count,
+                    "selected": all(pair in pairs for pair in add),
+                    "add": add,
                 }
             )
-        return self.truncate(values)
+        return self.show(values, lambda v: self.toggle(v["selected"], own, v.pop("add")))
 
     async def suggest(self) -> list[dict[str, str]]:
         columns, enabled = await self.columns(), self.enabled()
@@ -282,6 +421,7 @@ class CorroborationFacet(HeritageFacet):
     """Events by how many distinct sources support them, and contested."""
 
     type = "corroboration"
+    OPTIONS = ("supporting", "contested")
     SUPPORTING = "supporting_sources"
     CONTESTED = "contested"
     # (value, label, SQL condition, filter suffix, filter value), in display order
@@ -292,10 +432,14 @@ class CorroborationFacet(HeritageFacet):
         ("0", "no supporting source", "= 0", "", "0"),
     )
 
-    async def values(self, column: str, config: dict[str, Any]) -> tuple[list[FacetInfo], bool]:
+    def settings(self, column: str, config: dict[str, str], columns: Sequence[str]) -> tuple:
         supporting = config.get("supporting", self.SUPPORTING)
         contested = config.get("contested", self.CONTESTED)
-        _require(await self.columns(), [supporting, contested], self.type, column)
+        _require(columns, [column, supporting, contested], self.type, column)
+        return (supporting, contested)
+
+    async def values(self, column: str, settings: tuple) -> tuple[list[FacetInfo], bool]:
+        supporting, contested = settings
         sup, con = escape_sqlite(supporting), escape_sqlite(contested)
         sums = ", ".join(
             f"coalesce(sum({sup} {condition}), 0)" for _, _, condition, _, _ in self.BUCKETS
@@ -303,7 +447,7 @@ class CorroborationFacet(HeritageFacet):
         sql = f"select {sums}, coalesce(sum({con} = 1), 0) from ({self.sql})"
         counts = (await self.run(sql))[0]
 
-        pairs = self.pairs()
+        pairs = set(self.pairs())
         support_keys = {supporting, supporting + "__exact", supporting + "__gte"}
         values = []
         for (value, label, _, suffix, wanted), count in zip(self.BUCKETS, counts):
@@ -324,7 +468,7 @@ class CorroborationFacet(HeritageFacet):
                     "1",
                 )
             )
-        return values, False
+        return self.show(values, lambda v: self.toggle(v["selected"], *v.pop("link")))
 
     def _value(
         self,
@@ -340,8 +484,8 @@ class CorroborationFacet(HeritageFacet):
             "value": value,
             "label": label,
             "count": count,
-            "toggle_url": self.toggle(selected, own, [(key, wanted)]),
             "selected": selected,
+            "link": (own, [(key, wanted)]),
         }
 
     async def suggest(self) -> list[dict[str, str]]:

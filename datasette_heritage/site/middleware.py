@@ -1,6 +1,7 @@
-"""The ASGI wrapper around Datasette: it refuses writes on a read-only site
-(read_only.py) and adds the response headers: security headers (security.py)
-and cache headers (caching.py).
+"""The ASGI wrapper around Datasette: it refuses what the site will not
+answer (request_limits.py: writes, other methods on the plugin's pages,
+malformed facet settings) and adds the response headers: security headers
+(security.py) and cache headers (caching.py).
 
 It wraps the whole Datasette app, so it sees each response's final headers,
 after Datasette has marked personalised responses private.
@@ -8,12 +9,13 @@ after Datasette has marked personalised responses private.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from datasette.utils.asgi import Request
 
-from . import caching, read_only, security
+from . import caching, request_limits, security
 
 ASGIApp = Callable[[dict[str, Any], Callable, Callable], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
@@ -50,17 +52,36 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
                 if on_plugin_page:
                     for name, value in plugin_headers:
                         headers = _set(headers, name, value, replace=True)
-                cache = caching.cache_control(
-                    datasette, scope["method"], message["status"], headers
-                )
+                cache = caching.cache_control(datasette, scope, message["status"], headers)
                 if cache is not None:
                     headers = _set(headers, b"cache-control", cache, replace=True)
+                    headers = caching.vary_on_host(headers)
                 message = dict(message, headers=headers)
             await send(message)
 
-        if read_only.refuses(datasette, scope):
-            await read_only.send_method_not_allowed(send_with_headers)
+        refused = request_limits.refusal(datasette, scope)
+        if refused is not None:
+            await _send_refusal(send_with_headers, scope["path"], refused)
             return
         await app(scope, receive, send_with_headers)
 
     return with_headers
+
+
+async def _send_refusal(send, path: str, refused: request_limits.Refusal) -> None:
+    """The refusal in Datasette's error shape: JSON for a .json address."""
+    if path.endswith(".json"):
+        body = json.dumps(
+            {"ok": False, "error": refused.message, "status": refused.status, "title": None}
+        ).encode("utf-8")
+        content_type = b"application/json; charset=utf-8"
+    else:
+        body = (refused.message + "\n").encode("utf-8")
+        content_type = b"text/plain; charset=utf-8"
+    headers = [
+        (b"content-type", content_type),
+        (b"content-length", str(len(body)).encode("ascii")),
+        *refused.headers,
+    ]
+    await send({"type": "http.response.start", "status": refused.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -3,7 +3,7 @@
 Then nothing can be written through a database, table, row or query page, so
 they answer only GET, HEAD and OPTIONS; anything else gets a clean 405 before
 it reaches Datasette (Datasette 0.65 answers a POST to a table page with a
-500 error). Datasette's and plugins' own endpoints under /-/ (login, logout
+500 error; request_limits.py sends the 405). Datasette's and plugins' own endpoints under /-/ (login, logout
 ...) keep their methods.
 """
 
@@ -31,19 +31,3 @@ def refuses(datasette, scope: dict[str, Any]) -> bool:
     if path.startswith("/-/"):
         return False
     return all_immutable(datasette)
-
-
-async def send_method_not_allowed(send) -> None:
-    body = b"405 Method Not Allowed: this site is read-only (GET and HEAD only)\n"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 405,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"allow", b"GET, HEAD, OPTIONS"),
-                (b"content-length", str(len(body)).encode("ascii")),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
