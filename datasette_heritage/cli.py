@@ -165,6 +165,91 @@ def synth(out_dir: Path, citations: int, seed: int) -> None:
     click.echo(f"Wrote {summary.files:,} files to {out_dir} in {summary.seconds:.1f}s: {counts}")
 
 
+DATA_OPTION = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="data",
+    show_default=True,
+    help="The data directory (with sources/, events/ ...).",
+)
+
+
+def _editor_guard(action: Callable[[], None]) -> None:
+    from .editor.sources_folder import EditorError
+
+    try:
+        action()
+    except EditorError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    except OSError as error:
+        click.echo(f"error: {error.filename or ''}: {error.strerror}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("source_id")
+@click.argument("words")
+@DATA_OPTION
+@click.option(
+    "--candidates",
+    "-n",
+    type=click.IntRange(1, 20),
+    default=3,
+    show_default=True,
+    help="At most this many passages when several are alike.",
+)
+def quote(source_id: str, words: str, data_dir: Path, candidates: int) -> None:
+    """Find the passage of source SOURCE_ID that WORDS mean, despite typos,
+    missing words or other quotation marks and dashes, and print it as a
+    citation to paste under an event's citations:. Several candidates are
+    printed when the words fit more than one passage.
+
+    Example: datasette-heritage quote 2016-12-11-isis-regains-control-of-palmyra
+    "russia said it repelled militants"
+    """
+    from .build.quotes import describe_differences
+    from .editor.find_quote import citation_block, one_line, search
+    from .editor.sources_folder import EditorError, find_source
+
+    def run() -> None:
+        source = find_source(data_dir, source_id)
+        text = source.text()
+        if text is None:
+            raise EditorError(
+                f"{source.record_file}: source {source_id!r} has no text_file, so there is "
+                "no text to quote from (expected a source with its text stored)"
+            )
+        found = search(words, text, limit=candidates)
+        if not found.candidates:
+            raise EditorError(
+                f"no passage of {source_id!r} is like {words!r} "
+                "(expected some words of its text; check the source id)"
+            )
+        several = len(found.candidates) > 1
+        if found.exact and found.occurrences > 1:
+            click.echo(
+                f"# {source_id}: found word for word, {found.occurrences} times; the build "
+                "locates the first: add words to point at another"
+            )
+        elif found.exact:
+            click.echo(f"# {source_id}: found word for word")
+        elif several:
+            click.echo(
+                f"# {len(found.candidates)} passages of {source_id} are like those words; "
+                "keep the one you mean:"
+            )
+        for number, candidate in enumerate(found.candidates, 1):
+            if not found.exact:
+                differences = describe_differences(words, one_line(candidate.passage))
+                label = f"{number}. " if several else "closest passage: "
+                click.echo(f"# {label}{differences or 'the same words'}")
+            click.echo(citation_block(source_id, candidate.passage), nl=False)
+
+    _editor_guard(run)
+
+
 def _print_summary(summary: BuildSummary, db_path: Path) -> None:
     click.echo(f"Built {db_path} from {summary.files} files in {summary.seconds:.2f}s")
     if summary.files_reread is not None:
