@@ -32,6 +32,11 @@ setup(
         "jsonschema>=4.18",
         "fastjsonschema>=2.19",
         "rapidfuzz>=3.0",
+        "trafilatura>=2.0",
+        "lxml>=5.0",
+        "pypdf>=5.0",
+        "py3langid>=0.3",
+        "anyascii>=0.3",
         "edtf>=5.0",
         "datasette-cluster-map>=0.18",
         "datasette-leaflet>=0.2.2",
@@ -46,6 +51,7 @@ setup(
             "wheel",  # tests build a wheel to check the package data ships
             "pytest-xdist",
             "httpx",  # the tests talk to real servers (Datasette 1.0 no longer installs it)
+            "fpdf2",  # writes the PDFs add-source is tested on
             "ruff",
             "mypy",
             "types-PyYAML",

@@ -188,6 +188,46 @@ def _editor_guard(action: Callable[[], None]) -> None:
         sys.exit(1)
 
 
+@cli.command("add-source")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@DATA_OPTION
+def add_source(file: Path, data_dir: Path) -> None:
+    """Add the article in FILE as a source: a web page saved from the browser
+    (.html), a PDF or a plain text. Writes its main text (no navigation, ads,
+    related links or comments) to DATA_DIR/sources/ID.txt and its record to
+    ID.yml, with the title, date, credit, outlet, address and language the
+    file gives; says what it could not find, for you to fill in. The id is
+    the date and the headline's words. Never overwrites a file; an article
+    already added (the same text) is refused with its id.
+
+    Example: datasette-heritage add-source ~/Downloads/article.html
+    """
+    from .editor.add_source import add_source as add
+
+    def run() -> None:
+        added = add(file, data_dir)
+        article = added.article
+        paragraphs = article.text.count("\n\n") + 1
+        click.echo(f"Added source {added.id}")
+        click.echo(f"  {added.record_file}")
+        click.echo(
+            f"  {added.text_file} ({paragraphs:,} paragraphs, {len(article.text):,} characters)"
+        )
+        if article.missing:
+            click.echo(
+                f"Not in the file, fill in by hand in {added.record_file.name}: "
+                + ", ".join(article.missing)
+            )
+        if article.language_guessed and article.language:
+            click.echo(f"Language guessed from the text: {article.language} (check it)")
+        click.echo(
+            "Check the text against the original, then cite it: "
+            f'datasette-heritage quote {added.id} "words of the passage"'
+        )
+
+    _editor_guard(run)
+
+
 @cli.command()
 @click.argument("source_id")
 @click.argument("words")

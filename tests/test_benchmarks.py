@@ -91,3 +91,11 @@ def test_yaml_parsers(tmp_path):
     ours = "datasette_heritage.build.safe_yaml (libyaml events, lines kept)"
     assert ours in out and figures[ours] > 0
     assert "PyYAML safe_load (pure Python)" in figures
+
+
+def test_extraction_quality(tmp_path):
+    _, figures = run("extraction_quality.py", tmp_path=tmp_path)
+    ours = figures["add-source (trafilatura, precision)"]
+    assert ours["kept"] == ours["paragraphs"] > 0
+    assert ours["leaked"] == 0
+    assert ours["fields_found"] == ours["fields"]
