@@ -204,3 +204,43 @@ def test_pages_work_without_javascript(browser, real_server, real_db):
         assert page.locator("#heritage-monuments a.heritage-map-label").first.is_visible()
     finally:
         context.close()
+
+
+def content_height(page) -> int:
+    # The body's own height: the document is never shorter than the window.
+    return page.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
+
+
+SCREEN = 900
+
+
+def test_datasette_table_pages_fit_a_laptop_screen(page, real_server, real_db, artifacts):
+    # The aim for this dataset at 1280x900: sources within one screen,
+    # citations within three, every row on the page.
+    for table, screens in (("sources", 1), ("citations", 3)):
+        page.goto(real_server + f"/heritage/{table}")
+        count = rows(real_db, f"SELECT count(*) FROM {table}")[0][0]
+        assert page.locator("table.rows-and-columns tbody tr").count() == count
+        height = content_height(page)
+        page.screenshot(path=str(artifacts / f"datasette-{table}-1280.png"), full_page=True)
+        assert height <= screens * SCREEN, (table, height)
+        # Column descriptions: folded away, one click from view, and on hover.
+        folded = page.locator("details.heritage-column-descriptions")
+        assert folded.count() == 1 and not folded.evaluate("el => el.open")
+        assert not page.locator("dl.column-descriptions").is_visible()
+        folded.locator("summary").click()
+        assert page.locator("dl.column-descriptions").is_visible()
+        assert page.locator("th.col-source_id, th.col-title").first.get_attribute("title")
+
+
+def test_datasette_pages_links_look_like_links(page, real_server):
+    page.goto(real_server + "/heritage/citations")
+    quote = page.locator("td.col-quote a.heritage-quote-link").first
+    body_colour = page.evaluate("getComputedStyle(document.body).color")
+    assert "underline" in quote.evaluate("el => getComputedStyle(el).textDecorationLine")
+    assert quote.evaluate("el => getComputedStyle(el).color") != body_colour
+    # The excerpt's link leads to the whole passage, highlighted.
+    href = quote.get_attribute("href")
+    quote.click()
+    page.wait_for_url("**" + href)
+    assert page.locator("mark:target").count() == 1

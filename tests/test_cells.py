@@ -13,6 +13,7 @@ from urllib.parse import quote_plus
 from datasette.app import Datasette
 
 from datasette_heritage.site import urls
+from datasette_heritage.site.dates_in_words import edtf_in_words
 
 from .datasette_client import HOSTILE, datasette_for
 
@@ -82,7 +83,7 @@ async def test_urls_are_links_with_nofollow(fixture_site):
     with_url = [s for s in sources if s["url"]]
     assert with_url
     for source in with_url:
-        assert f'<a href="{source["url"]}" rel="nofollow noopener">' in text
+        assert f'href="{source["url"]}" rel="nofollow noopener">' in text
 
 
 async def test_record_ids_link_to_row_and_heritage_page(fixture_site):
@@ -214,3 +215,91 @@ async def test_badges_are_styled_by_the_plugin_stylesheet(fixture_site):
     for cell, row in zip(cells(text, "condition"), rows):
         if row["condition"]:
             assert f"heritage-rank-{ranks[row['condition']]}" in cell
+
+
+def text_of(cell: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", cell))
+
+
+async def column_cells(ds, table: str, column: str) -> list[tuple[str, dict[str, Any]]]:
+    """(cell HTML, row) for every row of a table page."""
+    rows = await rows_of(ds, f"/heritage/{table}")
+    shown = cells(await page(ds, f"/heritage/{table}?_size=max"), column)
+    assert len(shown) == len(rows)
+    return list(zip(shown, rows))
+
+
+async def test_long_text_is_an_excerpt_linking_to_the_whole(real_site):
+    ds = real_site
+    sources = await column_cells(ds, "sources", "text")
+    for cell, source in sources:
+        assert len(source["text"]) > 1000
+        visible = text_of(cell)
+        assert len(visible) < 200 and visible.rstrip().endswith("whole\xa0text")
+        excerpt = visible.split("\u2026")[0]
+        assert source["text"].startswith(excerpt)
+        # The whole text: the source's page, with its passages highlighted.
+        assert f'href="{urls.source_url(ds, source["id"])}"' in cell
+    # A long note links to the row of the citation that holds it.
+    citations = await rows_of(ds, "/heritage/citation_details")
+    text = await page(ds, "/heritage/citation_details?_size=max")
+    long_notes = [
+        (cell, row)
+        for cell, row in zip(cells(text, "note"), citations)
+        if row["note"] and len(row["note"]) > 200
+    ]
+    assert long_notes, "the real dataset has long notes"
+    for cell, row in long_notes:
+        assert f'href="/heritage/citations/{row["citation_id"]}"' in cell
+        assert len(text_of(cell)) < 200
+    # The CSV and the JSON carry every value whole.
+    csv = await ds.client.get("/heritage/sources.csv?_size=max")
+    for _, source in sources:
+        assert source["text"].splitlines()[-1] in csv.text
+        assert (
+            source["text"]
+            == (await ds.client.get(f"/heritage/sources/{source['id']}.json?_shape=array")).json()[
+                0
+            ]["text"]
+        )
+
+
+async def test_row_pages_show_long_text_whole(real_site):
+    ds = real_site
+    source = (await rows_of(ds, "/heritage/sources"))[0]
+    text = await page(ds, f"/heritage/sources/{source['id']}")
+    (cell,) = cells(text, "text")
+    assert html.unescape(cell).strip() == source["text"].strip()
+    citation = (await rows_of(ds, "/heritage/citations"))[0]
+    text = await page(ds, f"/heritage/citations/{citation['id']}")
+    (cell,) = cells(text, "quote")
+    assert citation["quote"] in html.unescape(cell)
+
+
+async def test_dates_in_words_with_the_edtf_on_hover(real_site):
+    events = await column_cells(real_site, "events", "date")
+    for cell, event in events:
+        assert f'title="EDTF: {html.escape(event["date"])}"' in cell
+        assert text_of(cell) == edtf_in_words(event["date"])
+    assert any("?" in e["date"] and "/" in e["date"] for _, e in events), "an uncertain interval"
+
+
+async def test_flags_are_badges_and_names_are_lists(real_site):
+    for cell, event in await column_cells(real_site, "events", "contested"):
+        assert ("heritage-contested" in cell) == bool(event["contested"])
+        assert text_of(cell) == ("contested" if event["contested"] else "no")
+    for cell, monument in await column_cells(real_site, "monuments", "alternative_names"):
+        names = json.loads(monument["alternative_names"])
+        if names:
+            assert [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", cell)] == names
+        else:
+            assert "[]" not in cell
+
+
+async def test_site_id_links_on_the_monument_row_page(real_site):
+    ds = real_site
+    monument = (await rows_of(ds, "/heritage/monuments"))[0]
+    text = await page(ds, f"/heritage/monuments/{monument['id']}")
+    (cell,) = cells(text, "site_id")
+    assert f'href="/heritage/sites/{monument["site_id"]}"' in cell
+    assert f'href="{html.escape(urls.timeline_url(ds))}?site={monument["site_id"]}"' in cell

@@ -25,8 +25,13 @@ def render_cell(row, value, column, table, database, datasette):
 
 
 @hookimpl
-def extra_css_urls(datasette, view_name):
-    return cells.css_urls(datasette, view_name)
+def extra_css_urls(datasette, database, view_name):
+    return cells.css_urls(datasette, database, view_name)
+
+
+@hookimpl
+def extra_js_urls(datasette, database, view_name):
+    return cells.js_urls(datasette, database, view_name)
 
 
 @hookimpl

@@ -15,7 +15,7 @@ from typing import Any
 
 from datasette.utils.asgi import Request
 
-from . import caching, request_limits, security
+from . import caching, cells, request_limits, security
 
 ASGIApp = Callable[[dict[str, Any], Callable, Callable], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
@@ -36,6 +36,7 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
             await app(scope, receive, send)
             return
         on_plugin_page = security.is_plugin_path(datasette, scope["path"])
+        cells.request_path.set(scope["path"])
 
         async def send_with_headers(message):
             nonlocal plugin_headers
