@@ -325,7 +325,10 @@ def test_no_hostile_text_runs_and_it_shows_as_text(browser, hostile_site):
         shows_records = not is_json and path not in ("/", "/heritage")
         if shows_records:
             text = page.evaluate("document.body.innerText")
-            for literal in VISIBLE:
+            # Datasette's table and query pages cut long text to an excerpt:
+            # the payload's start shows there, the whole of it on row pages.
+            excerpts = path.startswith("/heritage/") and path.split("?")[0].count("/") == 2
+            for literal in VISIBLE[:1] if excerpts else VISIBLE:
                 assert literal in text, (where, literal)
             checked_visible += 1
         # A javascript: link from the text, if it had become one, does nothing.
