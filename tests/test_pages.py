@@ -106,19 +106,33 @@ async def test_overview_counts_map_and_latest_events(ds, db_path):
         (SELECT count(*) FROM citations), (SELECT count(*) FROM events WHERE contested)""",
     )[0]
     assert list(data["counts"].values()) == list(expected)
-    located = sql(
+    monuments = sql(
         db_path,
-        """SELECT m.id, d.rank FROM monuments m
-        LEFT JOIN damage_levels d ON d.id = m.condition
-        WHERE latitude IS NOT NULL AND longitude IS NOT NULL""",
+        """SELECT m.id, m.condition, d.rank, m.latitude IS NOT NULL
+               AND m.longitude IS NOT NULL AS located
+        FROM monuments m LEFT JOIN damage_levels d ON d.id = m.condition""",
     )
-    assert {m["id"] for m in data["monuments"]} == {r["id"] for r in located}
+    # Every monument, located or not, a click away.
+    assert {m["id"] for m in data["monuments"]} == {r["id"] for r in monuments}
     ranks = [m["condition_rank"] for m in data["monuments"]]
     assert ranks == sorted(ranks, key=lambda r: (r is None, r or 0)), "worst condition first"
     html = await get_html(ds, "/-/heritage")
-    for row in located:
+    for row in monuments:
         rank_class = f"heritage-rank-{row['rank'] if row['rank'] else 'none'}"
-        assert f'data-id="{row["id"]}"\n          data-rank-class="{rank_class}"' in html
+        item = re.search(rf'<li[^>]*data-id="{re.escape(row["id"])}"[^>]*>', html)
+        assert item and f'data-rank-class="{rank_class}"' in item.group(0)
+        assert ("data-latitude" in item.group(0)) == bool(row["located"])
+        assert f'href="/-/heritage/monuments/{row["id"]}"' in html
+    # Grouped by condition, worst first, each group with its count.
+    groups = data["conditions"]
+    assert [g["condition"] for g in groups] == sorted(
+        {r["condition"] for r in monuments},
+        key=lambda c: (c is None, next((r["rank"] for r in monuments if r["condition"] == c), 0)),
+    )
+    for group in groups:
+        members = [r["id"] for r in monuments if r["condition"] == group["condition"]]
+        assert group["count"] == len(members)
+        assert sorted(m["id"] for m in group["monuments"]) == sorted(members)
     # Latest events: latest first, as many as there are (up to the limit).
     starts = [e["when"]["start"] for e in data["latest_events"]]
     assert starts == sorted(starts, reverse=True)
@@ -128,6 +142,11 @@ async def test_overview_counts_map_and_latest_events(ds, db_path):
     strip = data["strip"]
     assert sum(b["events"] for b in strip["bars"]) + strip["coarse"] == dated
     assert html.count('class="heritage-bar heritage-h-') == len(strip["bars"])
+    # Each bar with events is labelled with its count.
+    labels = [
+        int(n) for n in re.findall(r'<span class="heritage-bar-count"[^>]*>(\d+)</span>', html)
+    ]
+    assert labels == [b["events"] for b in strip["bars"] if b["events"]]
 
 
 async def test_monument_page_timeline_in_date_order_with_claims(ds, db_path):

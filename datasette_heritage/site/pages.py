@@ -185,6 +185,17 @@ async def overview_page(datasette, request) -> Response:
     data = await _overview_data(db)
     for m in data["monuments"]:
         links.monument(m)
+    for group in data["conditions"]:
+        for m in group["monuments"]:
+            links.monument(m)
+        group["table_url"] = links.table(
+            "monuments",
+            **(
+                {"condition": group["condition"]}
+                if group["condition"]
+                else {"condition__isnull": "1"}
+            ),
+        )
     for e in data["latest_events"]:
         links.event(e)
     data["tables"] = {
@@ -236,6 +247,17 @@ async def event_page(datasette, request) -> Response:
     data["event"]["citations_table_url"] = links.table("citations", event_id=event_id)
     for m in data["monuments"]:
         links.monument(m)
+    for group in data["conditions"]:
+        for m in group["monuments"]:
+            links.monument(m)
+        group["table_url"] = links.table(
+            "monuments",
+            **(
+                {"condition": group["condition"]}
+                if group["condition"]
+                else {"condition__isnull": "1"}
+            ),
+        )
     for c in data["supporting"] + data["disputing"]:
         links.citation(c)
     return await _respond(

@@ -107,7 +107,8 @@ async def overview(db: Database) -> dict[str, Any]:
         (SELECT count(*) FROM events WHERE contested = 1) AS contested_events""",
         {},
     )
-    # Worst condition first, so a truncated map still shows the worst damage.
+    # Every monument, located or not, worst condition first, so a truncated
+    # list and map still show the worst damage.
     monuments = await _rows(
         db,
         """
@@ -115,10 +116,16 @@ async def overview(db: Database) -> dict[str, Any]:
                m.longitude, m.condition, d.label AS condition_label, d.rank AS condition_rank
         FROM monuments m JOIN sites s ON s.id = m.site_id
         LEFT JOIN damage_levels d ON d.id = m.condition
-        WHERE m.latitude IS NOT NULL AND m.longitude IS NOT NULL
         ORDER BY d.rank IS NULL, d.rank, m.name LIMIT :limit""",
         {"limit": MAP_LIMIT + 1},
     )
+    # How many monuments each condition has (the list may show fewer).
+    by_condition = {
+        r["condition"]: r["monuments"]
+        for r in await _rows(
+            db, "SELECT condition, count(*) AS monuments FROM monuments GROUP BY condition"
+        )
+    }
     # Events per month, and whether they are dated more finely than whole
     # years (a strip by month must not pile events known only to the year
     # into January). Counted per distinct (start, end) first: that reads the
@@ -148,14 +155,46 @@ async def overview(db: Database) -> dict[str, Any]:
         ORDER BY e.date_start DESC, e.event_rowid DESC""",
         {"limit": LATEST_LIMIT},
     )
+    levels = await damage_levels(db)
     return {
         "counts": counts,
-        "damage_levels": await damage_levels(db),
+        "damage_levels": levels,
         "monuments": monuments[:MAP_LIMIT],
         "monuments_truncated": len(monuments) > MAP_LIMIT,
+        "conditions": condition_groups(levels, monuments[:MAP_LIMIT], by_condition),
         "strip": timeline_strip(months),
         "latest_events": [_event(r) for r in latest],
     }
+
+
+def condition_groups(
+    levels: Sequence[dict[str, Any]],
+    monuments: Sequence[dict[str, Any]],
+    counts: dict[str | None, int],
+) -> list[dict[str, Any]]:
+    """Monuments grouped by condition, worst first, then those with no damage
+    reported; each group with its monuments (as listed) and its full count."""
+    groups = [
+        {
+            "condition": level["id"],
+            "label": level["label"],
+            "rank": level["rank"],
+            "description": level["description"],
+        }
+        for level in levels
+    ]
+    known = {level["id"] for level in levels}
+    groups.append(
+        {"condition": None, "label": "No damage reported", "rank": None, "description": None}
+    )
+    for group in groups:
+        group["count"] = counts.get(group["condition"], 0)
+        group["monuments"] = [
+            m
+            for m in monuments
+            if (m["condition"] if m["condition"] in known else None) == group["condition"]
+        ]
+    return [g for g in groups if g["count"]]
 
 
 def timeline_strip(months: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -38,7 +38,9 @@
     var detail = point.el.querySelector(".heritage-map-detail");
     if (detail) {
       var line = document.createElement("div");
-      line.appendChild(detail.cloneNode(true));
+      var copy = detail.cloneNode(true);
+      copy.removeAttribute("hidden"); // lists may hide what their heading says
+      line.appendChild(copy);
       box.appendChild(line);
     }
     return box;
