@@ -45,10 +45,14 @@ def _ids(db_path: Path, table: str, limit: int | None) -> list[str]:
 
 def plugin_pages(db_path: Path, limit: int | None = None) -> list[tuple[str, str]]:
     """(HTML path, JSON path) of every plugin page: overview, timeline (also
-    filtered by each site), and one page per monument, event and source."""
+    filtered by each site), a search, and one page per monument, event and
+    source."""
+    # A search for "script" finds every record of the hostile dataset.
+    search = "?" + urlencode({"q": "script"})
     pages = [
         (urls.overview_url(_URLS), urls.overview_url(_URLS, json=True)),
         (urls.timeline_url(_URLS), urls.timeline_url(_URLS, json=True)),
+        (urls.search_url(_URLS) + search, urls.search_url(_URLS, json=True) + search),
     ]
     for site in _ids(db_path, "sites", limit):
         query = "?" + urlencode({"site": site})

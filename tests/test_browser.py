@@ -248,3 +248,18 @@ def test_datasette_pages_links_look_like_links(page, real_server):
     quote.click()
     page.wait_for_url("**" + href)
     assert page.locator("mark:target").count() == 1
+
+
+def test_search_from_a_datasette_page_header(page, real_server, real_db, artifacts):
+    page.goto(real_server + "/heritage/sources")
+    page.fill("#heritage-header-q", "temples")
+    page.locator(".heritage-header-search input[type=submit]").click()
+    page.wait_for_url("**/-/heritage/search?q=temples")
+    # Grouped by kind; the singular's results are the plural's (stemming).
+    for kind in ("monuments", "events", "citations", "sources"):
+        assert page.locator(f"#results-{kind} h2").is_visible()
+    assert page.locator("#results-monuments .heritage-result-title").count() > 0
+    assert page.locator("#results-citations mark").count() > 0
+    page.screenshot(path=str(artifacts / "heritage-search.png"), full_page=True)
+    page.locator("#results-monuments a.heritage-result-title", has_text="Temple of Bel").click()
+    page.wait_for_url("**/-/heritage/monuments/temple-of-bel")

@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from datasette.app import Datasette
@@ -387,9 +388,11 @@ async def test_default_database_is_the_first_with_the_heritage_schema(plain_db, 
     ds = await started(plain_db, fixture_db)
     assert next(name for name in ds.databases if name != "_internal") == "aaa_plain"
     assert (await get_json(ds, "/-/heritage.json"))["database"] == "fixture"
-    # Datasette's pages of the other database get no heritage links.
-    assert "/-/heritage" not in await get_html(ds, "/aaa_plain/monuments")
-    assert "/-/heritage" not in await get_html(ds, "/aaa_plain/monuments/x")
+    # Datasette's pages of the other database get no heritage links (the
+    # header's search of the tracker aside).
+    for path in ("/aaa_plain/monuments", "/aaa_plain/monuments/x"):
+        content = (await get_html(ds, path)).split('<section class="content">', 1)[1]
+        assert "/-/heritage" not in content
 
 
 async def test_plugin_configuration_names_the_database(fixture_db, real_db, plain_db):
@@ -589,6 +592,9 @@ async def test_hostile_text_is_escaped_on_every_page(hostile_pages_db):
         MarkedText.parse(html.split('<section class="content">', 1)[1].split("</section>", 1)[0])
         data = await get_json(ds, page + ".json")
         assert data["database"] == "hostile"
+    html = await get_html(ds, "/-/heritage/search?q=script")
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert 0 < html.count("<mark>") == html.count("</mark>")
     html = await get_html(ds, "/-/heritage/monuments/hostile-monument")
     assert "Monument &lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;" in html
     assert "Note &lt;script&gt;" in html  # the editor's note, shown as text
@@ -618,3 +624,73 @@ async def test_hostile_source_overlapping_passages_render_nested_and_escaped(hos
         '<a href="https://example.org/a&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" '
         'rel="nofollow noopener">'
     ) in html
+
+
+# -- search ----------------------------------------------------------------
+
+
+async def test_search_stems_and_groups_results_by_kind(real_db):
+    ds = await started(real_db)
+    temple = await get_json(ds, "/-/heritage/search.json?q=temple")
+    temples = await get_json(ds, "/-/heritage/search.json?q=temples")
+    for kind in ("monuments", "events", "citations", "sources"):
+        # One stem, one set of results: the singular finds the plural.
+        assert [r["id"] for r in temple[kind]] == [r["id"] for r in temples[kind]], kind
+    quotes = {
+        r["id"] for r in sql(real_db, "SELECT id FROM citations WHERE quote LIKE '%temples%'")
+    }
+    assert quotes and quotes <= {c["id"] for c in temple["citations"]}
+    sources = sql(real_db, "SELECT id FROM sources WHERE text LIKE '%temple%'")
+    assert {s["id"] for s in temple["sources"]} == {s["id"] for s in sources}
+    # Monuments by any of their names: an alternative name finds the monument.
+    named = sql(
+        real_db, "SELECT id, alternative_names FROM monuments WHERE alternative_names != '[]'"
+    )[0]
+    alias = json.loads(named["alternative_names"])[0]
+    found = await get_json(ds, "/-/heritage/search.json?" + urlencode({"q": alias}))
+    assert named["id"] in [m["id"] for m in found["monuments"]]
+    # The page groups them and links each to its page.
+    html = await get_html(ds, "/-/heritage/search?q=temple")
+    for kind in ("monuments", "events", "citations", "sources"):
+        assert f'id="results-{kind}"' in html
+    for m in temple["monuments"]:
+        assert f'href="/-/heritage/monuments/{m["id"]}"' in html
+    for c in temple["citations"]:
+        assert f'href="{urls.citation_url(ds, c["source_id"], c["id"])}"' in html
+    assert "<mark>temple" in html.lower() or "<mark>temples" in html.lower()
+
+
+async def test_search_input_is_text_not_syntax(real_db):
+    ds = await started(real_db)
+    for query in (
+        'temple" OR "x',
+        "title:temple",
+        "NEAR(temple bel)",
+        "temple*",
+        '"unbalanced',
+        "-temple",
+        "^temple",
+        "\x00temple\x1f",
+    ):
+        data = await get_json(ds, "/-/heritage/search.json?" + urlencode({"q": query}))
+        assert "error" not in data or data["error"] is None, query
+        html = await get_html(ds, "/-/heritage/search?" + urlencode({"q": query}))
+        assert "<mark>" in html or "No monument matches" in html, query
+    # Nothing to search for: the form alone.
+    for query in ("", "   ", "!!! ???"):
+        data = await get_json(ds, "/-/heritage/search.json?" + urlencode({"q": query}))
+        assert data["searched"] is False
+    # Bounded: a query too long, or of too many words, is refused with a reason.
+    for query in ("temple " * 40, " ".join(f"w{i}" for i in range(30))):
+        data = await get_json(ds, "/-/heritage/search.json?" + urlencode({"q": query}))
+        assert data["searched"] is False and "too" in data["error"]
+    # Hostile input is shown back as text.
+    html = await get_html(ds, "/-/heritage/search?" + urlencode({"q": "<script>alert(1)</script>"}))
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+async def test_every_page_has_the_search_in_its_header(real_db):
+    ds = await started(real_db)
+    for path in ("/", "/heritage", "/heritage/citations", "/-/heritage", "/-/heritage/timeline"):
+        html = await get_html(ds, path)
+        assert 'class="heritage-header-search" action="/-/heritage/search"' in html, path

@@ -554,6 +554,14 @@ def apply(db: Any, loaded: Loaded) -> dict[str, int]:
             (old_event_ids,),
         )
     }
+    # Citations go with their events, not by file: their full-text entries too.
+    _fts(
+        conn,
+        "citations",
+        "'delete', ",
+        "event_id IN (SELECT value FROM json_each(?))",
+        old_event_ids,
+    )
     for table in ("event_monuments", "citations"):
         cursor = conn.execute(
             f"DELETE FROM [{table}] WHERE event_id IN (SELECT value FROM json_each(?))",
@@ -576,6 +584,13 @@ def apply(db: Any, loaded: Loaded) -> dict[str, int]:
         if table in writer.FTS:
             _fts(conn, table, "", in_files, files[record_type])
     new_events = [row["id"] for row in loaded.rows.get("events", [])]
+    _fts(
+        conn,
+        "citations",
+        "",
+        "event_id IN (SELECT value FROM json_each(?))",
+        json.dumps(new_events),
+    )
     touched_monuments |= {row["monument_id"] for row in loaded.rows.get("event_monuments", [])}
     touched_monuments |= {row["id"] for row in loaded.rows.get("monuments", [])}
     writer.derive(db, events=new_events, monuments=sorted(touched_monuments))
@@ -583,7 +598,8 @@ def apply(db: Any, loaded: Loaded) -> dict[str, int]:
 
 
 def _fts(conn: sqlite3.Connection, table: str, command: str, where: str, files: str) -> None:
-    """Add (or, with command "'delete', ", remove) the rows' full-text entries."""
+    """Add (or, with command "'delete', ", remove) the full-text entries of
+    the rows ``where`` selects (one parameter: ``files``)."""
     columns = writer.FTS[table]
     listed = ", ".join(f"[{c}]" for c in columns)
     conn.execute(

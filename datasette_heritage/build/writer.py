@@ -164,7 +164,12 @@ FACET_INDEXES = {
 FTS = {
     "sources": ["title", "publisher", "credit", "text"],
     "monuments": ["name", "alternative_names", "description"],
+    "events": ["title", "summary"],
+    "citations": ["quote", "claimant", "note"],
 }
+# Porter stemming over unicode61 (any script; Latin diacritics folded), so
+# "temple" also finds "temples" and "destroyed" finds "destroy".
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 # table -> the UPDATE that derives its columns from the other tables.
 DERIVED_SQL = {
@@ -264,7 +269,9 @@ def finish(db: sqlite_utils.Database) -> None:
     with db.conn:
         derive(db)
     for name, columns in FTS.items():
-        db[name].enable_fts(columns, fts_version="FTS5", create_triggers=False)
+        db[name].enable_fts(
+            columns, fts_version="FTS5", create_triggers=False, tokenize=FTS_TOKENIZE
+        )
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip())
     db.execute("ANALYZE")

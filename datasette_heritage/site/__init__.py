@@ -56,7 +56,13 @@ def table_actions(datasette, database, table, request):
 
 @hookimpl
 def extra_template_vars(datasette, database, table, view_name, request):
-    return datasette_links.row_link_vars(datasette, database, table, view_name, request)
+    async def template_vars():
+        return {
+            **await datasette_links.header_vars(datasette),
+            **await datasette_links.row_link_vars(datasette, database, table, view_name, request),
+        }
+
+    return template_vars()
 
 
 @hookimpl

@@ -345,7 +345,7 @@ DATASETTE_VIEWS = ("table", "row", "database", "query")
 async def css_urls(datasette, database: str | None, view_name: str) -> list[str]:
     """On Datasette's own pages: heritage.css for the badges, and on the
     heritage database's pages the layout of its cells."""
-    if view_name not in DATASETTE_VIEWS:
+    if view_name not in DATASETTE_VIEWS + ("index",):
         return []
     found = [datasette.urls.static_plugins(PLUGIN_NAME, "heritage.css")]
     if database and await is_heritage_database(datasette, database):

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from datasette.utils import urlsafe_components
 
 from . import urls
-from .which_database import heritage_database, is_heritage_database
+from .which_database import HeritageDatabaseMissing, heritage_database, is_heritage_database
 
 ROW_LABELS = {
     "monuments": "Monument page: damage timeline, claims and map",
@@ -77,3 +77,13 @@ async def row_link_vars(
     if href is None:
         return {}
     return {"heritage_row_link": {"href": href, "label": ROW_LABELS[table]}}
+
+
+async def header_vars(datasette) -> dict[str, Any]:
+    """What every page's header needs: the search's address, while a
+    heritage database is served (templates/base.html)."""
+    try:
+        await heritage_database(datasette)
+    except HeritageDatabaseMissing:
+        return {}
+    return {"heritage_search_url": urls.search_url(datasette)}

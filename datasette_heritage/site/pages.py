@@ -14,7 +14,7 @@ from datasette.database import Database
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 
-from . import compat, queries, urls
+from . import compat, queries, search, urls
 from .highlight import Passage, highlight, locatable
 from .which_database import PLUGIN_NAME, heritage_database
 
@@ -31,6 +31,7 @@ def routes() -> list[tuple[str, Any]]:
     return [
         (rf"^{urls.BASE}{JSON}$", overview_page),
         (rf"^{urls.BASE}/timeline{JSON}$", timeline_page),
+        (rf"^{urls.BASE}/search{JSON}$", search_page),
         (rf"^{urls.BASE}/monuments/{ID}{JSON}$", monument_page),
         (rf"^{urls.BASE}/events/{ID}{JSON}$", event_page),
         (rf"^{urls.BASE}/sources/{ID}{JSON}$", source_page),
@@ -151,6 +152,7 @@ async def _respond(
         "heritage_urls": {
             "overview": urls.overview_url(datasette),
             "timeline": urls.timeline_url(datasette),
+            "search": urls.search_url(datasette),
             "database": datasette.urls.database(db.name),
             "json": json_url,
             "css": datasette.urls.static_plugins(PLUGIN_NAME, "heritage.css"),
@@ -247,17 +249,6 @@ async def event_page(datasette, request) -> Response:
     data["event"]["citations_table_url"] = links.table("citations", event_id=event_id)
     for m in data["monuments"]:
         links.monument(m)
-    for group in data["conditions"]:
-        for m in group["monuments"]:
-            links.monument(m)
-        group["table_url"] = links.table(
-            "monuments",
-            **(
-                {"condition": group["condition"]}
-                if group["condition"]
-                else {"condition__isnull": "1"}
-            ),
-        )
     for c in data["supporting"] + data["disputing"]:
         links.citation(c)
     return await _respond(
@@ -345,4 +336,40 @@ async def timeline_page(datasette, request) -> Response:
         json_url += "?" + request.query_string
     return await _respond(
         datasette, request, db, "heritage/timeline.html", data, json_url, "heritage-timeline"
+    )
+
+
+async def search_page(datasette, request) -> Response:
+    db, links = await _open(datasette, request)
+    text = search.normalise(request.args.get("q"))
+    data: dict[str, Any] = {"q": text, "error": None, "searched": False}
+    try:
+        fts = search.fts_query(text)
+    except search.BadQuery as bad:
+        fts, data["error"] = None, str(bad)
+    if fts:
+        data["searched"] = True
+        data.update(await queries.search(db, fts))
+        for m in data["monuments"]:
+            links.monument(m)
+        for e in data["events"]:
+            links.event(e)
+        for c in data["citations"]:
+            c["url"] = urls.citation_url(datasette, c["source_id"], c["id"])
+            c["event_url"] = urls.event_url(datasette, c["event_id"])
+        for s in data["sources"]:
+            s["url"] = urls.source_url(datasette, s["id"])
+        if not _wants_json(request):
+            for kind in ("monuments", "events", "citations", "sources"):
+                for row in data[kind]:
+                    row["snippet_html"] = search.snippet_html(row["snippet"])
+        # More of each kind: Datasette's own search of the table.
+        data["more_urls"] = {
+            kind: links.table(kind, _search=text) for kind, more in data["more"].items() if more
+        }
+    json_url = urls.search_url(datasette, json=True)
+    if text:
+        json_url += "?" + urlencode({"q": text})
+    return await _respond(
+        datasette, request, db, "heritage/search.html", data, json_url, "heritage-search"
     )

@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from datasette.database import Database
+from datasette.database import Database, QueryInterrupted
 
 from .dates_in_words import edtf_in_words, when
 
@@ -441,3 +441,66 @@ async def timeline(
     for event in events:
         event["monuments"] = affected.get(event["id"], [])
     return {"events": events, "next": next_token(rows[-1]) if more else None}
+
+
+# Search: one query per kind of result, each bounded by its LIMIT and a time
+# limit. Ranking (bm25) must score every match, so a query so common that it
+# cannot be ranked in time is answered unranked, in index order.
+SEARCH_LIMIT = 20
+SEARCH_TIME_LIMIT_MS = 300
+# A snippet's marks: control characters, which no tokenizer keeps in a word.
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+
+SEARCHES = {
+    "monuments": """
+        SELECT m.id, m.name, m.alternative_names, s.name AS site_name, m.condition,
+               d.label AS condition_label, d.rank AS condition_rank,
+               snippet(monuments_fts, 2, char(2), char(3), '…', 16) AS snippet
+        FROM monuments_fts f JOIN monuments m ON m.rowid = f.rowid
+        JOIN sites s ON s.id = m.site_id LEFT JOIN damage_levels d ON d.id = m.condition
+        WHERE monuments_fts MATCH :q {order} LIMIT :limit""",
+    "events": f"""
+        SELECT {EVENT_COLUMNS}, s.name AS site_name,
+               snippet(events_fts, 1, char(2), char(3), '…', 16) AS snippet
+        FROM events_fts f JOIN events e ON e.rowid = f.rowid
+        JOIN sites s ON s.id = e.site_id LEFT JOIN event_kinds k ON k.id = e.kind
+        WHERE events_fts MATCH :q {{order}} LIMIT :limit""",
+    "citations": """
+        SELECT c.id, c.event_id, c.source_id, c.claimant, c.stance, c.identification,
+               e.title AS event_title, src.title AS source_title,
+               snippet(citations_fts, 0, char(2), char(3), '…', 24) AS snippet
+        FROM citations_fts f JOIN citations c ON c.rowid = f.rowid
+        JOIN events e ON e.id = c.event_id JOIN sources src ON src.id = c.source_id
+        WHERE citations_fts MATCH :q {order} LIMIT :limit""",
+    "sources": """
+        SELECT src.id, src.title, src.publisher, src.credit, src.published,
+               snippet(sources_fts, 3, char(2), char(3), '…', 24) AS snippet
+        FROM sources_fts f JOIN sources src ON src.rowid = f.rowid
+        WHERE sources_fts MATCH :q {order} LIMIT :limit""",
+}
+
+
+async def search(db: Database, fts_query: str, limit: int = SEARCH_LIMIT) -> dict[str, Any]:
+    """Up to ``limit`` matches of each kind for an FTS5 query (already
+    escaped: see search.fts_query), best first; ``more`` says which kinds
+    have more."""
+    results: dict[str, Any] = {"more": {}}
+    for kind, sql in SEARCHES.items():
+        params = {"q": fts_query, "limit": limit + 1}
+        try:
+            found = await db.execute(
+                sql.format(order="ORDER BY f.rank"),
+                params,
+                custom_time_limit=SEARCH_TIME_LIMIT_MS,
+            )
+        except QueryInterrupted:
+            found = await db.execute(sql.format(order=""), params)
+        rows = [dict(r) for r in found.rows]
+        results["more"][kind] = len(rows) > limit
+        results[kind] = rows[:limit]
+    results["events"] = [{**_event(r), "snippet": r["snippet"]} for r in results["events"]]
+    for monument in results["monuments"]:
+        monument["alternative_names"] = json.loads(monument["alternative_names"] or "[]")
+    for source in results["sources"]:
+        source["published_display"] = edtf_in_words(source["published"] or "") or None
+    return results

@@ -25,6 +25,10 @@ def timeline_url(datasette, json: bool = False) -> str:
     return _page(datasette, "/timeline", json)
 
 
+def search_url(datasette, json: bool = False) -> str:
+    return _page(datasette, "/search", json)
+
+
 def monument_url(datasette, monument_id: str, json: bool = False) -> str:
     return _page(datasette, "/monuments/" + quote(monument_id, safe=""), json)
 
