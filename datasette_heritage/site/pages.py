@@ -158,6 +158,7 @@ async def _respond(
             "css": datasette.urls.static_plugins(PLUGIN_NAME, "heritage.css"),
             "map_js": datasette.urls.static_plugins(PLUGIN_NAME, "heritage-map.js"),
             "source_js": datasette.urls.static_plugins(PLUGIN_NAME, "heritage-source.js"),
+            "cite_js": datasette.urls.static_plugins(PLUGIN_NAME, "heritage-cite.js"),
         },
         "heritage_map": _map_config(datasette),
         "alternate_url_json": json_url,
