@@ -34,6 +34,9 @@ setup(
         "rapidfuzz>=3.0",
         "trafilatura>=2.0",
         "lxml>=5.0",
+        # jusText (trafilatura's fallback extractor) imports lxml.html.clean, which
+        # lxml 5.2 moved out into its own package; trafilatura does not require it.
+        "lxml_html_clean>=0.1",
         "pypdf>=5.0",
         "py3langid>=0.3",
         "anyascii>=0.3",
