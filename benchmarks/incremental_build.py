@@ -28,17 +28,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import BENCH_DIR, corpus, instrument, machine, median, print_table
 
-from datasette_heritage.build import incremental
+from datasette_heritage.build import atomic_write, incremental, writer
 from datasette_heritage.build import pipeline as build_module
+from datasette_heritage.build.manifest import CACHE_ENV
 
 STAGES = [
-    (incremental, "changes", "stat files, hash the changed"),
-    (incremental, "load_changed", "load changed files and dependents"),
-    (build_module.shutil, "copyfile", "copy the database"),
-    (incremental, "apply", "delete and insert rows, FTS, derived columns"),
-    (incremental, "check_changes", "check the changes"),
-    (build_module, "_fsync", "fsync and rename"),
-    (incremental, "_totals", "count rows for the summary"),
+    (incremental, "find_changes", "stat files, hash the changed"),
+    (incremental, "reread", "load changed files and dependents"),
+    (atomic_write.shutil, "copyfile", "copy the database"),
+    (incremental, "replace_rows_of_files", "delete and insert rows, FTS, derived columns"),
+    (incremental, "inconsistencies_in_changes", "check the changes"),
+    (atomic_write, "_fsync", "fsync and rename"),
+    (writer, "verified_citations", "count verified citations for the summary"),
 ]
 
 
@@ -105,7 +106,7 @@ def main() -> None:
     work.mkdir(parents=True)
     data = work / "data"
     shutil.copytree(corpus(args.citations), data)
-    os.environ[incremental.CACHE_ENV] = str(work / "cache")
+    os.environ[CACHE_ENV] = str(work / "cache")
     target = work / "heritage.db"
 
     started = time.perf_counter()

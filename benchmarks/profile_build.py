@@ -33,8 +33,12 @@ STAGES = [
     (records, "parse_edtf", "EDTF dates"),
     (records, "find_quote", "quote verification"),
     (writer, "insert_rows", "SQLite inserts"),
-    (writer, "finish", "indexes, derived columns, FTS, views, ANALYZE"),
-    (writer, "check", "check (integrity, foreign keys, counts)"),
+    (writer, "create_indexes", "indexes"),
+    (writer, "update_derived_columns", "derived columns"),
+    (writer, "create_full_text_search", "full-text search"),
+    (writer, "create_views", "views"),
+    (writer, "gather_statistics", "ANALYZE"),
+    (writer, "inconsistencies", "check (integrity, foreign keys, counts)"),
 ]
 
 

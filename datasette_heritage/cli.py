@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
+from .build.data_files import discover_files
 from .build.pipeline import BuildSummary
 from .build.pipeline import build as build_database
 from .build.pipeline import validate as validate_data
 from .build.problems import BuildError
-from .build.records import discover_files
 from .build.schema_check import RECORD_TYPES, schema_path
 
 

@@ -63,8 +63,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session", autouse=True)
 def build_cache(tmp_path_factory):
     """CLI builds record a manifest for the next incremental build
-    (datasette_heritage/build/incremental.py): in tests, not in the user's cache."""
-    from datasette_heritage.build.incremental import CACHE_ENV
+    (datasette_heritage/build/manifest.py): in tests, not in the user's cache."""
+    from datasette_heritage.build.manifest import CACHE_ENV
 
     patch = pytest.MonkeyPatch()
     patch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("build-cache")))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from datasette_heritage.build.pipeline import TEMP_SUFFIX
+from datasette_heritage.build.atomic_write import TEMP_SUFFIX
 from datasette_heritage.synth import synthesize
 
 from .conftest import FIXTURE_DATA

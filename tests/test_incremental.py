@@ -2,6 +2,7 @@
 only what changed, and gives exactly what a cold build gives (or the same
 problems), leaving the previous database byte-identical when it fails."""
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from datasette_heritage.build import incremental
+from datasette_heritage.build.manifest import CACHE_ENV
 from datasette_heritage.build.pipeline import build
 from datasette_heritage.build.problems import BuildError
 from datasette_heritage.build.safe_yaml import read_yaml_file
@@ -25,7 +27,7 @@ def pristine(tmp_path_factory):
 
 @pytest.fixture
 def data(pristine, tmp_path, monkeypatch):
-    monkeypatch.setenv(incremental.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     path = tmp_path / "data"
     shutil.copytree(pristine, path)
     return path
@@ -137,6 +139,10 @@ def test_nothing_changed_writes_nothing(data, built):
     path = first(data / "events")
     path.write_bytes(path.read_bytes())
     assert build(data, built, incremental=True).files_reread == 0
+    # The new stat is remembered for the same database: still incremental.
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**10))
+    assert build(data, built, incremental=True).files_reread == 0
+    assert build(data, built, incremental=True).files_reread == 0
 
 
 def problems_of(data, target, **kwargs):
@@ -208,13 +214,13 @@ def test_a_failure_while_writing_leaves_the_previous_database(data, built, monke
     def broken(*args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(incremental, "check_changes", broken)
+    monkeypatch.setattr(incremental, "inconsistencies_in_changes", broken)
     with pytest.raises(RuntimeError):
         build(data, built, incremental=True, in_place=in_place)
     assert built.read_bytes() == before
     assert sorted(p.name for p in built.parent.iterdir()) == ["heritage.db"]
     monkeypatch.undo()
-    monkeypatch.setenv(incremental.CACHE_ENV, str(built.parent.parent / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(built.parent.parent / "cache"))
     assert build(data, built, incremental=True).files_reread == 1
 
 
@@ -242,7 +248,7 @@ from datasette_heritage.build.pipeline import build
 def killed(*args):
     os._exit(9)  # after the rows were changed, before the commit
 
-incremental.check_changes = killed
+incremental.inconsistencies_in_changes = killed
 build(sys.argv[1], sys.argv[2], incremental=True, in_place=True)
 """
 
@@ -271,7 +277,7 @@ def test_recovery_restores_the_bytes_before_the_killed_build(data, built, tmp_pa
     rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
     before = built.read_bytes()
     subprocess.run([sys.executable, "-c", KILLED_BUILD, str(data), str(built)])
-    from datasette_heritage.build.pipeline import recover_interrupted_write
+    from datasette_heritage.build.atomic_write import recover_interrupted_write
 
     recover_interrupted_write(built)
     assert built.read_bytes() == before

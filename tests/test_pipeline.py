@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 
 from datasette_heritage.build import pipeline as build_module
-from datasette_heritage.build.pipeline import build, remove_stale_temp_files, validate
+from datasette_heritage.build.atomic_write import remove_stale_temp_files
+from datasette_heritage.build.pipeline import build, validate
 from datasette_heritage.build.problems import BuildError
 
 from .conftest import FIXTURE_DATA
@@ -36,15 +37,15 @@ def test_rebuild_replaces_the_database(data, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "h.db"]
 
 
-def test_failure_while_finishing_leaves_previous_database(data, tmp_path, monkeypatch):
+def test_failure_after_the_rows_leaves_previous_database(data, tmp_path, monkeypatch):
     target = tmp_path / "h.db"
     build(data, target)
     before = target.read_bytes()
 
-    def broken_finish(db):
+    def broken_views(db):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(build_module.writer, "finish", broken_finish)
+    monkeypatch.setattr(build_module.writer, "create_views", broken_views)
     with pytest.raises(RuntimeError):
         build(data, target)
     assert target.read_bytes() == before
@@ -54,7 +55,9 @@ def test_failure_while_finishing_leaves_previous_database(data, tmp_path, monkey
 def test_failed_check_is_a_build_error(data, tmp_path, monkeypatch):
     target = tmp_path / "h.db"
     monkeypatch.setattr(
-        build_module.writer, "check", lambda db, rows: ["events: 1 rows written, 3 loaded"]
+        build_module.writer,
+        "inconsistencies",
+        lambda db, rows: ["events: 1 rows written, 3 loaded"],
     )
     with pytest.raises(BuildError) as info:
         build(data, target)

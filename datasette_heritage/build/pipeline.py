@@ -1,87 +1,26 @@
 """Build the database: load everything, write it beside the target, check it,
-then swap it in.
+then swap it in (atomic_write.py); or, when the target was built from the
+same folder, patch it with the files that changed (incremental.py).
 
 A build never touches the previous database until the new one is complete and
-checked: it writes ``.NAME.PID.building`` in the target's folder and renames
-it over the target (an atomic rename on POSIX). Any failure, including a
-kill, leaves the previous file as it was; a later build removes the temporary
-files of builds that died.
+checked: any failure, including a kill, leaves the previous file as it was.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
-import sqlite_utils
-
 from . import writer
-from .problems import BuildError, Problem, ProblemLog
+from .atomic_write import recover_interrupted_write, remove_stale_temp_files, swapped_in
+from .incremental import apply_edits, find_edits
+from .manifest import Manifest, take_manifest
+from .problems import BuildError, Problem, ProblemLog, inconsistent_database
 from .records import LoadStats, RecordLoader
+from .summary import BuildSummary
 
-TEMP_SUFFIX = ".building"
-
-
-@dataclass
-class BuildSummary:
-    tables: dict[str, int] = field(default_factory=dict)
-    files: int = 0
-    citations_verified: int = 0
-    citations_unverified: int = 0
-    seconds: float = 0.0
-    # Incremental builds: how many files were read again (None: a cold build).
-    files_reread: int | None = None
-
-
-def temp_path_for(target: Path) -> Path:
-    return target.parent / f".{target.name}.{os.getpid()}{TEMP_SUFFIX}"
-
-
-def remove_stale_temp_files(target: Path) -> None:
-    """Delete temporary files left by builds of ``target`` whose process is gone."""
-    prefix = f".{target.name}."
-    for path in target.parent.glob(f"{prefix}*{TEMP_SUFFIX}*"):
-        pid_text = path.name[len(prefix) :].split(".", 1)[0]
-        if pid_text.isdigit() and int(pid_text) != os.getpid() and _alive(int(pid_text)):
-            continue
-        _unlink(path)
-
-
-def recover_interrupted_write(target: Path) -> None:
-    """Roll back what an in-place build that was killed left half done.
-
-    Its SQLite rollback journal is beside the database; SQLite applies it the
-    first time it opens the file for writing. Do that now, before the file is
-    read or replaced: a journal must never meet another database file."""
-    if Path(str(target) + "-journal").exists() and target.is_file():
-        conn = sqlite3.connect(str(target))
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        finally:
-            conn.close()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+__all__ = ["BuildSummary", "build", "validate"]
 
 
 def validate(data_dir: Path, on_file: Callable[[Path], None] | None = None) -> LoadStats:
@@ -111,7 +50,7 @@ def build(
     transaction instead of a copy (faster for a large database; not while a
     ``datasette serve -i`` is reading it: see incremental.py)."""
     started = time.perf_counter()
-    target = Path(db_path)
+    data_dir, target = Path(data_dir), Path(db_path)
     if target.exists() and target.is_dir():
         raise BuildError(
             [Problem(str(target), 1, "", "is a directory", "a path for the database file")]
@@ -130,19 +69,26 @@ def build(
         )
     remove_stale_temp_files(target)
     recover_interrupted_write(target)
-    manifest = None
-    if incremental:
-        from . import incremental as incremental_build
+    if not incremental:
+        return _build_cold(data_dir, target, on_file, started, None)
+    edits = find_edits(data_dir, target)
+    if edits is not None:
+        return apply_edits(data_dir, target, edits, started, on_file, in_place)
+    manifest = take_manifest(data_dir) if data_dir.is_dir() else None
+    return _build_cold(data_dir, target, on_file, started, manifest)
 
-        summary = incremental_build.build_incrementally(
-            Path(data_dir), target, on_file, started, in_place
-        )
-        if summary is not None:
-            return summary
-        if Path(data_dir).is_dir():
-            manifest = incremental_build.cold_manifest(Path(data_dir))
+
+def _build_cold(
+    data_dir: Path,
+    target: Path,
+    on_file: Callable[[Path], None] | None,
+    started: float,
+    manifest: Manifest | None,
+) -> BuildSummary:
+    """Read every file; write a new database and swap it in. With a
+    ``manifest`` (taken before reading), record it for the next build."""
     problems = ProblemLog()
-    loader = RecordLoader(Path(data_dir), problems, on_file)
+    loader = RecordLoader(data_dir, problems, on_file)
     with swapped_in(target) as db:
         writer.create_schema(db)
         with db.conn:
@@ -150,20 +96,18 @@ def build(
                 if not problems:
                     writer.insert_rows(db, table, rows)
         problems.raise_if_any()
-        writer.finish(db)
-        failures = writer.check(db, loader.stats.rows)
+        writer.create_indexes(db)
+        with db.conn:
+            writer.update_derived_columns(db)
+        writer.create_full_text_search(db)
+        writer.create_views(db)
+        writer.gather_statistics(db)
+        failures = writer.inconsistencies(db, loader.stats.rows)
         if failures:
-            raise BuildError(
-                [
-                    Problem(
-                        str(target), 1, "", "database check failed: " + f, "a consistent database"
-                    )
-                    for f in failures
-                ]
-            )
-        tables = writer.table_counts(db)
+            raise inconsistent_database(target, failures)
+        tables = writer.row_counts(db.conn)
         if manifest is not None:
-            # Ties the manifest to this very file (incremental.read_manifest).
+            # Ties the manifest to this very file (manifest.read_manifest).
             db.execute(f"PRAGMA user_version = {manifest.token}")
     if manifest is not None:
         manifest.write(target)
@@ -174,40 +118,3 @@ def build(
         loader.stats.citations_unverified,
         time.perf_counter() - started,
     )
-
-
-@contextmanager
-def swapped_in(target: Path, copy_of: Path | None = None) -> Iterator[sqlite_utils.Database]:
-    """A database written beside ``target`` (new, or a copy of ``copy_of``)
-    that replaces ``target`` with an atomic rename when the block ends; on any
-    exception (or a kill) ``target`` is untouched and the temporary file goes."""
-    temp = temp_path_for(target)
-    db: sqlite_utils.Database | None = None
-    try:
-        if copy_of is not None:
-            shutil.copyfile(copy_of, temp)
-        db = sqlite_utils.Database(str(temp), recreate=copy_of is None)
-        # The temporary file is thrown away on any failure, so it needs no
-        # journal; durability comes from the fsync before the rename.
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        yield db
-        db.close()
-        db = None
-        _fsync(temp)
-        os.replace(temp, target)
-        _fsync(target.parent)
-    except BaseException:
-        if db is not None:
-            db.close()
-        _unlink(temp)
-        _unlink(Path(str(temp) + "-journal"))
-        raise
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(str(path), os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,14 @@ class BuildError(Exception):
 
     def report(self, limit: int = 50) -> str:
         return format_problems(self.problems, limit)
+
+
+def inconsistent_database(db_path: Path, failures: list[str]) -> BuildError:
+    """The error for a database that failed its checks after writing."""
+    return BuildError(
+        Problem(str(db_path), 1, "", f"database check failed: {failure}", "a consistent database")
+        for failure in failures
+    )
 
 
 def format_problems(problems: list[Problem], limit: int = 50) -> str:

@@ -14,28 +14,21 @@ import datetime
 import difflib
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..dates import EdtfError, parse_edtf
+from ..dates import EdtfDate, EdtfError, parse_edtf
 from ..schema import OPTIONAL_VOCABULARIES, VOCABULARIES
+from .data_files import RECORD_TABLES, discover_files
+from .known_records import KnownRecords
 from .problems import ProblemLog
 from .quotes import find_quote, misquote_report
-from .safe_yaml import YamlError, decode_utf8, read_yaml_file
+from .safe_yaml import YamlError, YamlList, YamlMapping, decode_utf8, read_yaml_file
 from .schema_check import field_name, line_of, validate_record
 
-# Folder under data/ for each record type, in the order they are loaded.
-FOLDERS = (
-    ("vocabulary", "vocabularies"),
-    ("site", "sites"),
-    ("monument", "monuments"),
-    ("source", "sources"),
-    ("event", "events"),
-)
 EDTF_EXAMPLES = "an EDTF date such as 2015-08-30, 2015-08, 2015, 2015-05/2016-03 or 2016-12-11?"
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -49,72 +42,37 @@ class LoadStats:
     citations_unverified: int = 0
 
 
-def discover_files(data_dir: Path) -> list[tuple[str, Path]]:
-    """Every record file under data_dir as (record type, path), in load order."""
-    found = []
-    for record_type, folder in FOLDERS:
-        found.extend(
-            (record_type, Path(path))
-            for _, path, _ in walk(Path(data_dir) / folder, (".yml", ".yaml"))
-        )
-    return found
-
-
-def walk(
-    base: Path, suffixes: tuple[str, ...], with_stat: bool = False
-) -> list[tuple[tuple[str, ...], str, os.stat_result | None]]:
-    """Files under ``base`` (not following links to folders) whose suffix is one
-    of ``suffixes``, in the order their paths sort: (path parts below base,
-    path, stat if asked).
-
-    os.scandir, not Path.rglob: a folder entry says whether it is a file
-    without another system call, and no Path object is made per entry, which
-    matters for the 40,000 files of a corpus of a million citations."""
-    found: list[tuple[tuple[str, ...], str, os.stat_result | None]] = []
-
-    def visit(folder: str, parts: tuple[str, ...]) -> None:
-        try:
-            entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError, PermissionError):
-            return
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                visit(entry.path, parts + (entry.name,))
-            elif os.path.splitext(entry.name)[1] in suffixes and entry.is_file():
-                found.append(
-                    (parts + (entry.name,), entry.path, entry.stat() if with_stat else None)
-                )
-
-    visit(str(base), ())
-    found.sort(key=lambda item: item[0])
-    return found
-
-
 class RecordLoader:
-    """Loads one data directory. Iterate ``rows()`` for the table rows."""
+    """Loads one data directory. Iterate ``rows()`` for the table rows.
+
+    ``known`` is what the loader knows of other records: empty for a cold
+    build, which loads them all; the previous build's records for an
+    incremental one (previous_build_records.RecordsInPreviousBuild)."""
 
     def __init__(
-        self, data_dir: Path, problems: ProblemLog, on_file: Callable[[Path], None] | None = None
+        self,
+        data_dir: Path,
+        problems: ProblemLog,
+        on_file: Callable[[Path], None] | None = None,
+        known: KnownRecords | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.problems = problems
         self.on_file = on_file
+        self.known = known if known is not None else KnownRecords()
         self.stats = LoadStats()
-        self.vocab: dict[str, set[str]] = {name: set() for name in VOCABULARIES}
-        self.ranks: dict[int, str] = {}
-        # id -> (file, line) of its first definition, per record type
-        self.seen: dict[str, dict[str, tuple[str, int]]] = {t: {} for t, _ in FOLDERS}
         # Record types with a file that could not be read: references to them
         # are not reported, since the missing ids are most likely in that file.
         self.unreadable: set[str] = set()
         # Vocabularies without a file: their terms are not reported one by one.
         self.missing_vocabularies: set[str] = set()
-        self.site_ids: set[str] = set()
-        self.monument_sites: dict[str, str] = {}
-        self.source_texts: dict[str, str | None] = {}
-
-    def files(self) -> list[tuple[str, Path]]:
-        return discover_files(self.data_dir)
+        self._loaders: dict[str, Callable[[Path], Rows]] = {
+            "vocabulary": self._load_vocabulary,
+            "site": self._load_site,
+            "monument": self._load_monument,
+            "source": self._load_source,
+            "event": self._load_event,
+        }
 
     def rows(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """Yield (table, rows) batches, one or more per file, in load order."""
@@ -127,12 +85,12 @@ class RecordLoader:
                 "a data directory with sites/, monuments/, sources/, events/",
             )
             return
-        files = self.files()
+        files = discover_files(self.data_dir)
         vocab_files = {p.stem for t, p in files if t == "vocabulary"}
         for name in VOCABULARIES:
             if name not in vocab_files and name not in OPTIONAL_VOCABULARIES:
                 self.problems.add(
-                    self._display(self.data_dir / "vocabularies" / f"{name}.yml"),
+                    str(self.data_dir / "vocabularies" / f"{name}.yml"),
                     1,
                     "",
                     "vocabulary file is missing",
@@ -144,12 +102,11 @@ class RecordLoader:
     def load_files(
         self, files: list[tuple[str, Path]]
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        """Load these files, in this order; yield (table, rows) batches.
-        (An incremental build loads only some files, with ``seen`` and the
-        other views of the remaining records taken from the previous build.)"""
+        """Load these files (record type, path), in this order; yield (table,
+        rows) batches. (An incremental build loads only some files.)"""
         for record_type, path in files:
             self.stats.files += 1
-            batch = getattr(self, f"_load_{record_type}")(path)
+            batch = self._loaders[record_type](path)
             if self.on_file:
                 self.on_file(path)
             for table, rows in batch.items():
@@ -159,31 +116,28 @@ class RecordLoader:
 
     # -- helpers -----------------------------------------------------------
 
-    def _display(self, path: Path) -> str:
-        return str(path)
-
     def _records(
         self, path: Path, record_type: str, namespace: str = ""
-    ) -> Iterator[tuple[str, Any, bool]]:
-        """The records of one file: (the file's display name, record, valid).
+    ) -> Iterator[tuple[YamlMapping, bool]]:
+        """The records of one file, their ids claimed: (record, valid).
 
         A record that breaks its schema is still handed out (``valid`` False)
         so that its references, terms, dates and quotes are checked in the
         same run; it gives no rows. ``namespace`` scopes ids: vocabulary ids
         are unique per vocabulary.
         """
-        display = self._display(path)
+        record_file = str(path)
         try:
-            document, _ = read_yaml_file(str(path), display)
+            document, _ = read_yaml_file(record_file, record_file)
         except YamlError as error:
             self.problems.problems.append(error.problem)
             self.unreadable.add(record_type)
             return
         if document is None:
             return
-        if not isinstance(document, list):
+        if not isinstance(document, YamlList):
             self.problems.add(
-                display,
+                record_file,
                 getattr(document, "line", 1),
                 "",
                 "the file should be a list of records",
@@ -191,69 +145,72 @@ class RecordLoader:
             )
             return
         for index, record in enumerate(document):
-            if not isinstance(record, dict):
+            if not isinstance(record, YamlMapping):
                 self.problems.add(
-                    display,
+                    record_file,
                     document.item_lines[index],
                     f"[{index}]",
                     "a record should be a mapping of fields",
                     "id: ..., name: ...",
                 )
                 continue
-            errors = validate_record(record_type, record, display)
+            errors = validate_record(record_type, record, record_file)
             if errors:
                 self.problems.problems.extend(errors)
                 # Claim a valid-looking id anyway, so references to this record
                 # are not reported a second time as unknown.
                 if isinstance(record.get("id"), str):
-                    self._claim_id(record_type, record, display, namespace)
-                yield display, record, False
+                    self._claim_id(record_type, record, record_file, namespace)
+                yield record, False
                 continue
-            if self._claim_id(record_type, record, display, namespace):
-                yield display, record, True
+            if self._claim_id(record_type, record, record_file, namespace):
+                yield record, True
 
-    def _claim_id(self, record_type: str, record: Any, display: str, namespace: str) -> bool:
-        seen = self.seen[record_type]
+    def _claim_id(
+        self, record_type: str, record: YamlMapping, record_file: str, namespace: str
+    ) -> bool:
         key = namespace + record["id"]
-        if key in seen:
-            first_file, first_line = seen[key]
+        first = self.known.definition(record_type, key)
+        if first is not None:
+            first_file, first_line = first
             self.problems.add(
-                display,
+                record_file,
                 line_of(record, ["id"]),
                 "id",
                 f"duplicate id {record['id']!r} (first defined at {first_file}:{first_line})",
                 "ids unique per record type",
             )
             return False
-        seen[key] = (display, record.line)
+        self.known.define(record_type, key, record_file, record.line)
         return True
 
     def _check_ref(
         self,
-        display: str,
-        record: Any,
+        record_file: str,
+        record: YamlMapping,
         path: list[Any],
         value: Any,
-        known: Any,
+        table: str,
         what: str,
         where: str,
-        ref_type: str,
-        namespace: str = "",
     ) -> bool:
+        """Whether ``value`` (at ``path`` in the record) is the id of a valid
+        record of ``table``; if not, report it unless it is reported elsewhere."""
         if not isinstance(value, str):
             return False  # missing or of the wrong type: the schema check reports it
-        if value in known:
+        if self.known.is_valid(table, value):
             return True
-        if ref_type in self.unreadable or namespace + str(value) in self.seen[ref_type]:
+        ref_type = _RECORD_TYPE_OF_TABLE.get(table, "vocabulary")
+        key = value if ref_type != "vocabulary" else f"{table}:{value}"
+        if ref_type in self.unreadable or self.known.definition(ref_type, key) is not None:
             return False  # defined but broken, or maybe in an unreadable file: reported there
-        if ref_type == "vocabulary" and namespace.rstrip(":") in self.missing_vocabularies:
+        if table in self.missing_vocabularies:
             return False  # the missing file is reported
-        guess = (
-            difflib.get_close_matches(str(value), list(known), n=1) if len(known) < 50000 else []
-        )
+        known = self.known.valid_ids(table)
+        guess = difflib.get_close_matches(str(value), known, n=1) if len(known) < 50000 else []
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
         self.problems.add(
-            display,
+            record_file,
             line_of(record, path),
             field_name(path),
             f"unknown {what} {value!r}{hint}",
@@ -261,24 +218,23 @@ class RecordLoader:
         )
         return False
 
-    def _date(self, display: str, record: Any, key: str) -> Any | None:
+    def _date(self, record_file: str, record: YamlMapping, key: str) -> EdtfDate | None:
         value = record.get(key)
         if value is None or isinstance(value, bool) or not isinstance(value, (str, int)):
             return None  # missing or of the wrong type: the schema check reports it
         try:
             return parse_edtf(str(value))
         except EdtfError as error:
-            self.problems.add(display, line_of(record, [key]), key, str(error), EDTF_EXAMPLES)
+            self.problems.add(record_file, line_of(record, [key]), key, str(error), EDTF_EXAMPLES)
             return None
 
     # -- record types ------------------------------------------------------
 
     def _load_vocabulary(self, path: Path) -> Rows:
         name = path.stem
-        display = self._display(path)
         if name not in VOCABULARIES:
             self.problems.add(
-                display,
+                str(path),
                 1,
                 "",
                 f"unknown vocabulary {name!r}",
@@ -286,30 +242,12 @@ class RecordLoader:
             )
             return {}
         rows = []
-        for display, record, valid in self._records(path, "vocabulary", namespace=name + ":"):
+        for record, valid in self._records(path, "vocabulary", namespace=name + ":"):
             if not valid:
                 continue
             if name == "damage_levels":
-                rank = record.get("rank")
-                if rank is None:
-                    self.problems.add(
-                        display,
-                        record.line,
-                        "rank",
-                        "missing: damage levels are ordered by rank",
-                        "a whole number, 1 for the most severe",
-                    )
-                elif rank in self.ranks:
-                    self.problems.add(
-                        display,
-                        line_of(record, ["rank"]),
-                        "rank",
-                        f"rank {rank} is already used by {self.ranks[rank]!r}",
-                        "a different rank for each damage level",
-                    )
-                else:
-                    self.ranks[rank] = record["id"]
-            self.vocab[name].add(record["id"])
+                self._rank_damage_level(str(path), record)
+            self.known.add_term(name, record["id"])
             rows.append(
                 {
                     "id": record["id"],
@@ -320,12 +258,35 @@ class RecordLoader:
             )
         return {name: rows}
 
+    def _rank_damage_level(self, record_file: str, record: YamlMapping) -> None:
+        rank = record.get("rank")
+        if rank is None:
+            self.problems.add(
+                record_file,
+                record.line,
+                "rank",
+                "missing: damage levels are ordered by rank",
+                "a whole number, 1 for the most severe",
+            )
+            return
+        holder = self.known.damage_level_ranked(rank)
+        if holder is not None:
+            self.problems.add(
+                record_file,
+                line_of(record, ["rank"]),
+                "rank",
+                f"rank {rank} is already used by {holder!r}",
+                "a different rank for each damage level",
+            )
+            return
+        self.known.rank_damage_level(rank, record["id"])
+
     def _load_site(self, path: Path) -> Rows:
         rows = []
-        for display, r, valid in self._records(path, "site"):
+        for r, valid in self._records(path, "site"):
             if not valid:
                 continue
-            self.site_ids.add(r["id"])
+            self.known.add_site(r["id"])
             rows.append(
                 {
                     "id": r["id"],
@@ -339,7 +300,7 @@ class RecordLoader:
                     "wikidata": r.get("wikidata"),
                     "unesco_whc_id": r.get("unesco_whc_id"),
                     "description": r.get("description"),
-                    "record_file": display,
+                    "record_file": str(path),
                     "record_line": r.line,
                 }
             )
@@ -347,31 +308,23 @@ class RecordLoader:
 
     def _load_monument(self, path: Path) -> Rows:
         rows = []
-        for display, r, valid in self._records(path, "monument"):
+        record_file = str(path)
+        for r, valid in self._records(path, "monument"):
             ok = self._check_ref(
-                display,
-                r,
-                ["site_id"],
-                r.get("site_id"),
-                self.site_ids,
-                "site",
-                "data/sites/",
-                "site",
+                record_file, r, ["site_id"], r.get("site_id"), "sites", "site", "data/sites/"
             )
             ok &= self._check_ref(
-                display,
+                record_file,
                 r,
                 ["type"],
                 r.get("type"),
-                self.vocab["monument_types"],
+                "monument_types",
                 "monument type",
                 "data/vocabularies/monument_types.yml",
-                "vocabulary",
-                "monument_types:",
             )
             if not ok or not valid:
                 continue
-            self.monument_sites[r["id"]] = r["site_id"]
+            self.known.add_monument(r["id"], r["site_id"])
             rows.append(
                 {
                     "id": r["id"],
@@ -387,7 +340,7 @@ class RecordLoader:
                     "wikidata": r.get("wikidata"),
                     "description": r.get("description"),
                     "condition": None,
-                    "record_file": display,
+                    "record_file": record_file,
                     "record_line": r.line,
                 }
             )
@@ -395,30 +348,29 @@ class RecordLoader:
 
     def _load_source(self, path: Path) -> Rows:
         rows = []
-        for display, r, valid in self._records(path, "source"):
-            published = self._date(display, r, "published")
-            ok = self._day(display, r, "accessed")
+        record_file = str(path)
+        for r, valid in self._records(path, "source"):
+            published = self._date(record_file, r, "published")
+            ok = self._day(record_file, r, "accessed")
             ok &= r.get("source_type") is None or self._check_ref(
-                display,
+                record_file,
                 r,
                 ["source_type"],
                 r.get("source_type"),
-                self.vocab["source_types"],
+                "source_types",
                 "source type",
                 "data/vocabularies/source_types.yml",
-                "vocabulary",
-                "source_types:",
             )
             if not valid:
                 continue  # its text_file is not read: the name may not be safe
             text = None
             if r.get("text_file"):
-                text = self._read_text(path.parent / r["text_file"], display, r)
+                text = self._read_text(path.parent / r["text_file"], record_file, r)
                 if text is None:
                     continue
             elif r.get("text_sha256"):
                 self.problems.add(
-                    display,
+                    record_file,
                     line_of(r, ["text_sha256"]),
                     "text_sha256",
                     "there is no text_file to check it against",
@@ -427,7 +379,7 @@ class RecordLoader:
                 ok = False
             # A source whose text is not checked is still known to the events
             # citing it, so they are not reported a second time.
-            self.source_texts[r["id"]] = text
+            self.known.add_source(r["id"], text)
             if not ok:
                 continue
             rows.append(
@@ -449,13 +401,13 @@ class RecordLoader:
                     "text": text,
                     "text_file": r.get("text_file"),
                     "text_sha256": r.get("text_sha256"),
-                    "record_file": display,
+                    "record_file": record_file,
                     "record_line": r.line,
                 }
             )
         return {"sources": rows}
 
-    def _day(self, display: str, record: Any, key: str) -> bool:
+    def _day(self, record_file: str, record: YamlMapping, key: str) -> bool:
         """Whether a YYYY-MM-DD field is a real day."""
         value = record.get(key)
         if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
@@ -464,7 +416,7 @@ class RecordLoader:
             datetime.date.fromisoformat(value)
         except ValueError:
             self.problems.add(
-                display,
+                record_file,
                 line_of(record, [key]),
                 key,
                 f"{value!r} is not a day of the calendar",
@@ -473,15 +425,15 @@ class RecordLoader:
             return False
         return True
 
-    def _read_text(self, text_path: Path, display: str, record: Any) -> str | None:
+    def _read_text(self, text_path: Path, record_file: str, record: YamlMapping) -> str | None:
         try:
             raw = text_path.read_bytes()
         except OSError:
             self.problems.add(
-                display,
+                record_file,
                 line_of(record, ["text_file"]),
                 "text_file",
-                f"no file {self._display(text_path)}",
+                f"no file {text_path}",
                 "the source's text as a UTF-8 file beside this YAML file",
             )
             return None
@@ -490,51 +442,42 @@ class RecordLoader:
             actual = hashlib.sha256(raw).hexdigest()
             if actual != expected:
                 self.problems.add(
-                    display,
+                    record_file,
                     line_of(record, ["text_sha256"]),
                     "text_sha256",
-                    f"{self._display(text_path)} has SHA-256 {actual}, not the one "
+                    f"{text_path} has SHA-256 {actual}, not the one "
                     "recorded: the text changed since",
                     "the recorded SHA-256: restore the text, or record the new copy's "
                     "SHA-256 if it is the right one",
                 )
                 return None
         try:
-            return decode_utf8(raw, self._display(text_path))
+            return decode_utf8(raw, str(text_path))
         except YamlError as error:
             self.problems.problems.append(error.problem)
             return None
 
     def _load_event(self, path: Path) -> Rows:
         events, links, citations = [], [], []
-        for display, r, valid in self._records(path, "event"):
+        record_file = str(path)
+        for r, valid in self._records(path, "event"):
             site_known = self._check_ref(
-                display,
-                r,
-                ["site_id"],
-                r.get("site_id"),
-                self.site_ids,
-                "site",
-                "data/sites/",
-                "site",
+                record_file, r, ["site_id"], r.get("site_id"), "sites", "site", "data/sites/"
             )
             ok = site_known and valid
             ok &= self._check_ref(
-                display,
+                record_file,
                 r,
                 ["kind"],
                 r.get("kind"),
-                self.vocab["event_kinds"],
+                "event_kinds",
                 "event kind",
                 "data/vocabularies/event_kinds.yml",
-                "vocabulary",
-                "event_kinds:",
             )
-            date = self._date(display, r, "date")
-            ok &= date is not None
-            event_links = self._event_monuments(display, r, site_known)
-            event_citations = self._event_citations(display, r)
-            if not ok or event_links is None or event_citations is None:
+            date = self._date(record_file, r, "date")
+            event_links = self._event_monuments(record_file, r, site_known)
+            event_citations = self._event_citations(record_file, r)
+            if not ok or date is None or event_links is None or event_citations is None:
                 continue
             events.append(
                 {
@@ -554,7 +497,7 @@ class RecordLoader:
                     "contested": 0,
                     "supporting_sources": 0,
                     "disputing_sources": 0,
-                    "record_file": display,
+                    "record_file": record_file,
                     "record_line": r.line,
                 }
             )
@@ -563,7 +506,7 @@ class RecordLoader:
         return {"events": events, "event_monuments": links, "citations": citations}
 
     def _event_monuments(
-        self, display: str, r: Any, site_known: bool = True
+        self, record_file: str, r: YamlMapping, site_known: bool = True
     ) -> list[dict[str, Any]] | None:
         rows = []
         ok = True
@@ -572,20 +515,19 @@ class RecordLoader:
             path: list[Any] = ["monuments", i]
             mid = m.get("monument_id")
             known = self._check_ref(
-                display,
+                record_file,
                 r,
                 path + ["monument_id"],
                 mid,
-                self.monument_sites,
+                "monuments",
                 "monument",
                 "data/monuments/",
-                "monument",
             )
             # An unknown monument does not hide the terms beside it.
             ok &= known
             if known and mid in seen:
                 self.problems.add(
-                    display,
+                    record_file,
                     line_of(r, path + ["monument_id"]),
                     field_name(path + ["monument_id"]),
                     f"monument {mid!r} is listed twice",
@@ -596,31 +538,30 @@ class RecordLoader:
                 seen.add(mid)
             # Against an unknown event site every monument would differ: the
             # site is reported, not each monument.
-            if known and site_known and self.monument_sites[mid] != r["site_id"]:
+            if (
+                known
+                and site_known
+                and (monument_site := self.known.site_of_monument(mid)) != r["site_id"]
+            ):
                 self.problems.add(
-                    display,
+                    record_file,
                     line_of(r, path + ["monument_id"]),
                     field_name(path + ["monument_id"]),
-                    f"monument {mid!r} is at site {self.monument_sites[mid]!r}, "
+                    f"monument {mid!r} is at site {monument_site!r}, "
                     f"not the event's site {r['site_id']!r}",
                     "monuments of the event's site",
                 )
                 ok = False
-            for key, vocab, where in (
-                ("damage_level", "damage_levels", "damage_levels.yml"),
-                ("cause", "causes", "causes.yml"),
-            ):
+            for key, vocabulary in (("damage_level", "damage_levels"), ("cause", "causes")):
                 if m.get(key) is not None:
                     ok &= self._check_ref(
-                        display,
+                        record_file,
                         r,
                         path + [key],
                         m[key],
-                        self.vocab[vocab],
+                        vocabulary,
                         key.replace("_", " "),
-                        f"data/vocabularies/{where}",
-                        "vocabulary",
-                        vocab + ":",
+                        f"data/vocabularies/{vocabulary}.yml",
                     )
             rows.append(
                 {
@@ -632,25 +573,18 @@ class RecordLoader:
             )
         return rows if ok else None
 
-    def _event_citations(self, display: str, r: Any) -> list[dict[str, Any]] | None:
+    def _event_citations(self, record_file: str, r: YamlMapping) -> list[dict[str, Any]] | None:
         rows = []
         ok = True
         for i, c in _items(r.get("citations")):
             path: list[Any] = ["citations", i]
             sid = c.get("source_id")
             if not self._check_ref(
-                display,
-                r,
-                path + ["source_id"],
-                sid,
-                self.source_texts,
-                "source",
-                "data/sources/",
-                "source",
+                record_file, r, path + ["source_id"], sid, "sources", "source", "data/sources/"
             ):
                 ok = False
                 continue
-            text = self.source_texts[sid]
+            text = self.known.text_of_source(sid)
             start = end = None
             if not isinstance(c.get("quote"), str) or not c["quote"].strip():
                 ok = False  # the schema check reports it
@@ -659,7 +593,7 @@ class RecordLoader:
                 found = find_quote(c["quote"], text)
                 if found is None:
                     self.problems.add(
-                        display,
+                        record_file,
                         line_of(r, path + ["quote"]),
                         field_name(path + ["quote"]),
                         f"not found in the text of source {sid!r}; "
@@ -685,7 +619,7 @@ class RecordLoader:
                     "stance": c.get("stance"),
                     "identification": c.get("identification"),
                     "note": c.get("note"),
-                    "record_file": display,
+                    "record_file": record_file,
                     "record_line": line_of(r, path),
                 }
             )
@@ -699,3 +633,6 @@ def _items(value: Any) -> Iterator[tuple[int, Any]]:
         for index, item in enumerate(value):
             if isinstance(item, dict):
                 yield index, item
+
+
+_RECORD_TYPE_OF_TABLE = {table: record_type for record_type, table in RECORD_TABLES.items()}

@@ -19,30 +19,30 @@ stay strings and dates stay strings (EDTF is parsed later, on purpose).
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import yaml
 
 from .problems import Problem
 
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml: same events, slower
-    _Loader = yaml.SafeLoader
-
 MAX_DEPTH = 32
 
 
-class Mapping(dict):
+class YamlMapping(dict[str, Any]):
     """A YAML mapping: ``line`` of the mapping, ``key_lines[key]`` of each key."""
 
     __slots__ = ("key_lines", "line")
+    line: int
+    key_lines: dict[str, int]
 
 
-class Sequence(list):
+class YamlList(list[Any]):
     """A YAML sequence: ``line`` of the sequence, ``item_lines[i]`` of each item."""
 
     __slots__ = ("item_lines", "line")
+    line: int
+    item_lines: list[int]
 
 
 class YamlError(Exception):
@@ -125,12 +125,12 @@ def _reader_error_line(error: Any, text: str) -> int:
     position = getattr(error, "position", None)
     if not isinstance(position, int):
         return 1
-    if _CParser is not None:
+    if _LIBYAML:
         return text.encode("utf-8")[:position].count(b"\n") + 1
     return text.count("\n", 0, position) + 1
 
 
-def _fail(filename: str, event: Any, message: str, expected: str | None = None) -> None:
+def _fail(filename: str, event: Any, message: str, expected: str | None = None) -> NoReturn:
     raise YamlError(Problem(filename, event.start_mark.line + 1, "", message, expected))
 
 
@@ -145,8 +145,18 @@ try:
     # libyaml's parser, called directly: yaml.parse() wraps the same parser in
     # a generator and a check_event() call per event, a third of the time.
     from yaml._yaml import CParser as _CParser
-except ImportError:
-    _CParser = None
+
+    _LIBYAML = True
+except ImportError:  # PyYAML built without libyaml: same events, slower
+    _LIBYAML = False
+
+
+def _event_reader(text: str) -> Callable[[], Any]:
+    """A function that returns the next parser event (None at the end)."""
+    if _LIBYAML:
+        return _CParser(text).get_event
+    events = yaml.parse(text, Loader=yaml.SafeLoader)
+    return lambda: next(events, None)
 
 
 def _build(text: str, filename: str) -> Any:
@@ -154,11 +164,7 @@ def _build(text: str, filename: str) -> Any:
     # waiting for a key) and that key's line live in locals; the stack holds
     # those of the containers around it. Locals, not a list per frame, and
     # the parser's own get_event: this loop runs once per scalar of the corpus.
-    if _CParser is not None:
-        next_event = _CParser(text).get_event
-    else:
-        events = yaml.parse(text, Loader=_Loader)
-        next_event = lambda: next(events, None)  # noqa: E731
+    next_event = _event_reader(text)
     stack: list[tuple] = []
     roots: list[Any] = []
     documents = 0
@@ -221,11 +227,12 @@ def _build(text: str, filename: str) -> Any:
                     "records a few levels deep",
                 )
             line = event.start_mark.line + 1
+            new: YamlMapping | YamlList
             if kind is _MAPPING_START:
-                new: Any = Mapping()
+                new = YamlMapping()
                 new.key_lines = {}
             else:
-                new = Sequence()
+                new = YamlList()
                 new.item_lines = []
             new.line = line
             if container is None:

@@ -1,13 +1,14 @@
 """The SQLite schema and how rows, derived columns, indexes, full-text search
 and views are written into it.
 
-Table and column names are the dataset's public API (see DESIGN.md): people
-write SQL against them and saved queries quote them.
+Table and column names are the dataset's public API: people write SQL
+against them and saved queries quote them (metadata.yml documents them).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -231,7 +232,7 @@ GROUP BY src.id, e.id""",
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create every table, empty, with keys and foreign keys."""
     for name, (columns, pk, fks) in TABLES.items():
-        db[name].create(columns, pk=pk, foreign_keys=fks, not_null=NOT_NULL.get(name, set()))
+        db.table(name).create(columns, pk=pk, foreign_keys=fks, not_null=NOT_NULL.get(name, set()))
 
 
 def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:
@@ -242,48 +243,39 @@ def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]
     db.conn.executemany(sql, ([row[c] for c in columns] for row in rows))
 
 
-def finish(db: sqlite_utils.Database) -> None:
-    """Indexes, derived columns, full-text search, views and statistics."""
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """An index for every foreign key, facet column and query the site makes."""
     for name, (_, _, fks) in TABLES.items():
         for column, _, _ in fks:
-            db[name].create_index([column], if_not_exists=True)
+            db.table(name).create_index([column], if_not_exists=True)
     for name, columns in FACET_INDEXES.items():
         for column in columns:
-            db[name].create_index([column], if_not_exists=True)
+            db.table(name).create_index([column], if_not_exists=True)
     # Composite index for the per-event aggregates and the monument timeline.
-    db["citations"].create_index(["event_id", "stance", "source_id"], if_not_exists=True)
-    db["event_monuments"].create_index(["monument_id", "damage_level"], if_not_exists=True)
+    db.table("citations").create_index(["event_id", "stance", "source_id"], if_not_exists=True)
+    db.table("event_monuments").create_index(["monument_id", "damage_level"], if_not_exists=True)
     # Covering indexes for the custom facets (site/facets.py): the year facet
     # groups by (start, end) in index order, without a sort; corroboration
     # sums both of its columns from one index.
-    db["events"].create_index(["date_start", "date_end"], if_not_exists=True)
-    db["events"].create_index(["supporting_sources", "contested"], if_not_exists=True)
-    db["sources"].create_index(["published_start", "published_end"], if_not_exists=True)
+    db.table("events").create_index(["date_start", "date_end"], if_not_exists=True)
+    db.table("events").create_index(["supporting_sources", "contested"], if_not_exists=True)
+    db.table("sources").create_index(["published_start", "published_end"], if_not_exists=True)
     # An incremental build replaces the rows of the files that changed.
     for name in ("monuments", "sources", "events"):
-        db[name].create_index(["record_file"], if_not_exists=True)
+        db.table(name).create_index(["record_file"], if_not_exists=True)
     # The timeline pages (queries.timeline): a site's or a kind's events in
     # date order, read in index order up to the page's LIMIT.
-    db["events"].create_index(["site_id", "date_start"], if_not_exists=True)
-    db["events"].create_index(["kind", "date_start"], if_not_exists=True)
-    with db.conn:
-        derive(db)
-    for name, columns in FTS.items():
-        db[name].enable_fts(
-            columns, fts_version="FTS5", create_triggers=False, tokenize=FTS_TOKENIZE
-        )
-    for name, sql in VIEWS.items():
-        db.create_view(name, sql.strip())
-    db.execute("ANALYZE")
+    db.table("events").create_index(["site_id", "date_start"], if_not_exists=True)
+    db.table("events").create_index(["kind", "date_start"], if_not_exists=True)
 
 
-def derive(
+def update_derived_columns(
     db: sqlite_utils.Database,
     events: Iterable[str] | None = None,
     monuments: Iterable[str] | None = None,
 ) -> None:
-    """Derived columns of every event and monument, or (an incremental build)
-    of only the events and monuments given."""
+    """Derived columns (DERIVED_SQL) of every event and monument, or (an
+    incremental build) of only the events and monuments given."""
     for table, ids in (("events", events), ("monuments", monuments)):
         if ids is None:
             db.execute(DERIVED_SQL[table])
@@ -294,8 +286,44 @@ def derive(
             )
 
 
-def check(db: sqlite_utils.Database, expected_rows: dict[str, int]) -> list[str]:
-    """What is wrong with a finished database (empty when it is sound)."""
+def create_full_text_search(db: sqlite_utils.Database) -> None:
+    for name, columns in FTS.items():
+        db.table(name).enable_fts(
+            columns, fts_version="FTS5", create_triggers=False, tokenize=FTS_TOKENIZE
+        )
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip())
+
+
+def gather_statistics(db: sqlite_utils.Database) -> None:
+    """ANALYZE: the statistics SQLite's query planner chooses indexes by."""
+    db.execute("ANALYZE")
+
+
+def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Rows in each table."""
+    return {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in TABLES}
+
+
+def verified_citations(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM citations WHERE verified = 1").fetchone()[0])
+
+
+def row_count_mismatches(conn: sqlite3.Connection, expected_rows: dict[str, int]) -> list[str]:
+    """Tables whose row count is not the number of rows loaded for them."""
+    return [
+        f"{table}: {count} rows written, {expected_rows.get(table, 0)} loaded"
+        for table, count in row_counts(conn).items()
+        if count != expected_rows.get(table, 0)
+    ]
+
+
+def inconsistencies(db: sqlite_utils.Database, expected_rows: dict[str, int]) -> list[str]:
+    """What is wrong with a finished database (empty when it is sound):
+    SQLite's integrity and foreign key checks, and the row counts."""
     failures = []
     result = db.execute("PRAGMA integrity_check").fetchall()
     if result != [("ok",)]:
@@ -303,12 +331,4 @@ def check(db: sqlite_utils.Database, expected_rows: dict[str, int]) -> list[str]
     broken = db.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
         failures.append(f"foreign_key_check: {len(broken)} broken reference(s), e.g. {broken[0]}")
-    for table in TABLES:
-        count = db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
-        if count != expected_rows.get(table, 0):
-            failures.append(f"{table}: {count} rows written, {expected_rows.get(table, 0)} loaded")
-    return failures
-
-
-def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    return {t: db.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in TABLES}
+    return failures + row_count_mismatches(db.conn, expected_rows)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build.records import walk
+from ..build.data_files import walk
 from ..build.safe_yaml import YamlError, decode_utf8, read_yaml_file
 
 

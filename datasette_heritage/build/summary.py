@@ -1,0 +1,16 @@
+"""What a build reports when it is done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class BuildSummary:
+    tables: dict[str, int] = field(default_factory=dict)  # rows per table
+    files: int = 0  # record files the database is built from
+    citations_verified: int = 0
+    citations_unverified: int = 0
+    seconds: float = 0.0
+    # Incremental builds: how many files were read again (None: a cold build).
+    files_reread: int | None = None
