@@ -15,6 +15,7 @@ import datetime
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # Precisions, finest first; an interval takes the coarser of its two ends.
 PRECISIONS = ("day", "month", "season", "year", "decade", "century", "millennium")
@@ -35,33 +36,54 @@ class EdtfDate:
     interval: bool
 
 
-_SIMPLE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%])?\Z")
+class SingleDate(NamedTuple):
+    """A date (not an interval) in EDTF's common form, as written:
+    ``YYYY``, ``YYYY-MM`` (MM a month, or 21-24 a season), ``YYYY-MM-DD``,
+    with ``?`` (uncertain), ``~`` (approximate) or ``%`` (both) after it."""
+
+    year: int
+    month: int | None
+    day: int | None
+    qualifier: str  # "", "?", "~" or "%"
+
+
+_SINGLE_DATE = re.compile(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%])?\Z")
+
+
+def parse_single_date(text: str) -> SingleDate | None:
+    """The parts of a date in the common form; None for any other form. The
+    numbers are as written: whether they make a real day is not checked."""
+    match = _SINGLE_DATE.match(text)
+    if not match:
+        return None
+    year, month, day, qualifier = match.groups()
+    return SingleDate(
+        int(year), int(month) if month else None, int(day) if day else None, qualifier or ""
+    )
 
 
 def _simple(text: str) -> tuple[datetime.date, datetime.date, str, str] | None:
-    match = _SIMPLE.match(text)
-    if not match:
-        return None
-    year_s, month_s, day_s, qualifier = match.groups()
-    year = int(year_s)
-    if year == 0 or (month_s and not day_s and int(month_s) > 12):
-        return None  # year 0 and seasons (2015-21) are the library's
+    """First and last day, precision and qualifier of a date in the common
+    form of a month or day of a year after 0; None for the library's forms."""
+    date = parse_single_date(text)
+    if date is None or date.year <= 0 or (date.day is None and (date.month or 0) > 12):
+        return None  # years 0 and before, and seasons (2015-21), are the library's
+    year, month, day, qualifier = date
     try:
-        if day_s:
-            day = datetime.date(year, int(month_s), int(day_s))
-            return day, day, "day", qualifier or ""
-        if month_s:
-            month = int(month_s)
+        if month is not None and day is not None:
+            first = datetime.date(year, month, day)
+            return first, first, "day", qualifier
+        if month is not None:
             last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
             return (
                 datetime.date(year, month, 1),
                 datetime.date(year, month, last),
                 "month",
-                qualifier or "",
+                qualifier,
             )
     except ValueError:
         raise EdtfError(f"{text!r} is not a real calendar date") from None
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year", qualifier or ""
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year", qualifier
 
 
 def _coarser(a: str, b: str) -> str:
@@ -74,7 +96,7 @@ def parse_edtf(text: str) -> EdtfDate:
     text = text.strip()
     if "/" in text:
         left, _, right = text.partition("/")
-        ends = []
+        ends: list[tuple[datetime.date, datetime.date, str, str] | None] = []
         for part in (left, right):
             if part in ("", ".."):
                 ends.append(None)

@@ -1,6 +1,11 @@
-import pytest
+import datetime
 
-from datasette_heritage.dates import EdtfError, parse_edtf
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from datasette_heritage.dates import EdtfError, SingleDate, parse_edtf, parse_single_date
+from datasette_heritage.site.dates_in_words import MONTHS, edtf_in_words
 
 
 @pytest.mark.parametrize(
@@ -58,3 +63,45 @@ def test_fast_path_agrees_with_the_library():
         ours = parse_edtf(text)
         assert ours.start == "{:04d}-{:02d}-{:02d}".format(*parsed.lower_strict()[:3])
         assert ours.end == "{:04d}-{:02d}-{:02d}".format(*parsed.upper_strict()[:3])
+
+
+@pytest.mark.parametrize(
+    "text,parts",
+    [
+        ("2015", (2015, None, None, "")),
+        ("2015-08", (2015, 8, None, "")),
+        ("2016-12-11?", (2016, 12, 11, "?")),
+        ("2015-21~", (2015, 21, None, "~")),
+        ("2015-08%", (2015, 8, None, "%")),
+        ("-0044", (-44, None, None, "")),
+        ("2015-8", None),
+        ("201X", None),
+        ("2015-05/2016-03", None),
+        ("2015-08-30 ", None),
+    ],
+)
+def test_single_dates_in_the_common_form(text, parts):
+    assert parse_single_date(text) == (None if parts is None else SingleDate(*parts))
+
+
+@given(
+    st.dates(min_value=datetime.date(1, 1, 1)),
+    st.sampled_from(["day", "month", "year"]),
+    st.sampled_from(["", "?", "~", "%"]),
+)
+def test_the_site_shows_the_date_the_build_stored(day, precision, qualifier):
+    """The build's days (parse_edtf) and the site's words (edtf_in_words) read
+    one definition of the date: the same year, month and day."""
+    year, month = f"{day.year:04d}", f"{day.year:04d}-{day.month:02d}"
+    text = {"day": day.isoformat(), "month": month, "year": year}[precision] + qualifier
+    stored = parse_edtf(text)
+    words = edtf_in_words(text)
+    start = datetime.date.fromisoformat(stored.start)
+    assert stored.precision == precision
+    assert words.removeprefix("c. ").removesuffix("?").split()[-1] == str(start.year)
+    if precision != "year":
+        assert MONTHS[start.month - 1] in words
+    if precision == "day":
+        assert words.removeprefix("c. ").split()[0] == str(start.day)
+    assert words.startswith("c. ") == stored.approximate
+    assert words.endswith("?") == stored.uncertain

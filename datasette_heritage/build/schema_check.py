@@ -176,14 +176,13 @@ def _problems_from(error: Any, record: Any, file: str) -> list[Problem]:
     line = line_of(record, path)
     name = field_name(path)
     if kind == "type":
-        types = value if isinstance(value, list) else [value]
         return [
             Problem(
                 file,
                 line,
                 name,
                 f"wrong type: got {describe_value(error.instance)}",
-                " or ".join(_TYPE_WORDS.get(t, t) for t in types),
+                _type_words(value if isinstance(value, list) else [value]),
             )
         ]
     if kind == "pattern":
@@ -228,9 +227,13 @@ def _expected_for(prop: dict[str, Any]) -> str:
     if "enum" in prop:
         return "one of: " + ", ".join(map(str, prop["enum"]))
     if isinstance(types, list):
-        types = [t for t in types if t != "null"]
-        return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        return _type_words([t for t in types if t != "null"])
     return _TYPE_WORDS.get(types, "a value") if types else "a value"
+
+
+def _type_words(types: list[str]) -> str:
+    """``text or nothing`` for JSON Schema's ["string", "null"]."""
+    return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
 
 
 def known_fields(record_type: str) -> tuple[str, ...]:

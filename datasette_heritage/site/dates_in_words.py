@@ -8,9 +8,10 @@ derived start/end days are for sorting, and showing "1 August 2015" for
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from ..dates import parse_single_date
 
 MONTHS = (
     "January",
@@ -29,23 +30,18 @@ MONTHS = (
 # EDTF level 1 seasons: 21 spring ... 24 winter.
 SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
 
-_PART = re.compile(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%])?\Z")
-
 
 def _part(text: str) -> str | None:
     """One end of a date in words, or None when it is not a form shown here."""
-    match = _PART.match(text)
-    if not match:
+    date = parse_single_date(text)
+    if date is None:
         return None
-    year_s, month_s, day_s, qualifier = match.groups()
-    year = str(int(year_s))
-    if day_s:
-        month = int(month_s)
+    year, month, day, qualifier = date
+    if day is not None and month is not None:
         if not 1 <= month <= 12:
             return None
-        words = f"{int(day_s)} {MONTHS[month - 1]} {year}"
-    elif month_s:
-        month = int(month_s)
+        words = f"{day} {MONTHS[month - 1]} {year}"
+    elif month is not None:
         if 1 <= month <= 12:
             words = f"{MONTHS[month - 1]} {year}"
         elif month in SEASONS:
@@ -53,7 +49,7 @@ def _part(text: str) -> str | None:
         else:
             return None
     else:
-        words = year
+        words = str(year)
     if qualifier in ("~", "%"):
         words = "c. " + words
     if qualifier in ("?", "%"):
@@ -84,13 +80,12 @@ def edtf_in_words(edtf: str) -> str:
 
 def _iso_datetime(edtf: str) -> str | None:
     """A value for <time datetime>, which takes YYYY, YYYY-MM or YYYY-MM-DD."""
-    match = _PART.match(edtf.strip())
-    if not match or not match.group(1).isdigit():
-        return None
-    year, month, day, _ = match.groups()
-    if month and int(month) > 12:
-        return None
-    return "-".join(p for p in (year, month, day) if p)
+    text = edtf.strip()
+    date = parse_single_date(text)
+    if date is None or text.startswith("-") or (date.month or 0) > 12:
+        return None  # years before 1 and seasons are not HTML dates
+    year, month, day, _ = date
+    return "-".join([f"{year:04d}"] + [f"{n:02d}" for n in (month, day) if n is not None])
 
 
 def when(row: Mapping[str, Any], prefix: str = "date") -> dict[str, Any]:
