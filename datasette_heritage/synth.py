@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from .folding import fold
+
 # Records per YAML file, as editors would split a large corpus.
 EVENTS_PER_FILE = 1000
 MONUMENTS_PER_FILE = 1000
@@ -285,17 +287,6 @@ _TYPE_PLURALS = {
     "city": "quarters",
     "monument-group": "monuments",
 }
-_STRAIGHT = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2014": "-",
-        "\u2013": "-",
-        "\u2011": "-",
-    }
-)
 
 
 @dataclass
@@ -655,7 +646,7 @@ def _cut_quote(sentence: str, claim: str, rng: random.Random) -> str:
             quote = " ".join(words[start : start + rng.randint(6, len(words) - start)])
     quote = quote.strip(" ,.\u201c\u201d")
     if rng.random() < 0.5:
-        quote = quote.translate(_STRAIGHT)  # editors type straight quotes and hyphens
+        quote = fold(quote)  # editors type straight quotes and hyphens
     return quote
 
 

@@ -197,13 +197,26 @@ def wait_until_serving(
     )
 
 
+def served(db_path: Path):
+    """A real Datasette server on loopback serving db_path, for a fixture."""
+    process, url = start_server(db_path)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 @pytest.fixture(scope="session")
 def real_server(real_db):
     """A real Datasette server on loopback serving the real dataset."""
-    process, url = start_server(real_db)
-    yield url
-    process.terminate()
-    process.wait(10)
+    yield from served(real_db)
+
+
+@pytest.fixture(scope="session")
+def fixture_server(fixture_db):
+    """The fixture dataset served the same way (it has a made-up Arabic source)."""
+    yield from served(fixture_db)
 
 
 @pytest.fixture(scope="session")

@@ -263,3 +263,77 @@ def test_search_from_a_datasette_page_header(page, real_server, real_db, artifac
     page.screenshot(path=str(artifacts / "heritage-search.png"), full_page=True)
     page.locator("#results-monuments a.heritage-result-title", has_text="Temple of Bel").click()
     page.wait_for_url("**/-/heritage/monuments/temple-of-bel")
+
+
+def test_an_arabic_source_reads_right_to_left_with_its_passages_highlighted(
+    browser, fixture_server, fixture_db, artifacts
+):
+    (source,) = rows(fixture_db, "SELECT id, text FROM sources WHERE language = 'ar'")
+    citations = rows(
+        fixture_db,
+        "SELECT id, event_id, quote_start, quote_end, translation FROM citations "
+        "WHERE source_id = ? ORDER BY quote_start",
+        (source["id"],),
+    )
+    assert citations
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    try:
+        page = context.new_page()
+        target = citations[-1]
+        page.goto(f"{fixture_server}/-/heritage/sources/{source['id']}#citation-{target['id']}")
+        text = page.locator(".heritage-source-text")
+        assert text.get_attribute("dir") == "rtl" and text.get_attribute("lang") == "ar"
+        assert text.evaluate("el => getComputedStyle(el).direction") == "rtl"
+        # Lines start at the right: the first word of a paragraph is further
+        # right than its last, and hugs the right edge of the text block.
+        first_word, last_word, block = text.evaluate(
+            """el => {
+            const p = el.querySelector('p:last-child');
+            const node = [...p.childNodes].find(n => n.nodeType === 3 && n.data.trim());
+            const range = document.createRange();
+            const at = node.data.search(/\\S/);
+            range.setStart(node, at); range.setEnd(node, at + 1);
+            const first = range.getBoundingClientRect();
+            const all = document.createRange(); all.selectNodeContents(p);
+            const rects = [...all.getClientRects()];
+            const line = rects.filter(r => Math.abs(r.top - first.top) < 2);
+            const left = Math.min(...line.map(r => r.left));
+            const box = p.getBoundingClientRect();
+            return [first.right, left, box.right];
+        }"""
+        )
+        assert first_word > last_word
+        assert block - first_word < 4
+        # Every cited passage is marked, whole, over the stored characters
+        # (vowel signs and all), and the one in the address is the target.
+        for c in citations:
+            shown = "".join(page.locator(f'mark[data-citation="{c["id"]}"]').all_inner_texts())
+            shown = re.sub(r"\[\d+\]", "", shown)
+            stored = source["text"][c["quote_start"] : c["quote_end"]]
+            assert re.sub(r"\s+", "", shown) == re.sub(r"\s+", "", stored)
+        mark = page.locator(f'mark[id="citation-{target["id"]}"]')
+        assert mark.evaluate("el => el.matches(':target')")
+        assert in_viewport(page, f'mark[id="citation-{target["id"]}"]')
+        inside = mark.evaluate(
+            """el => {
+            const box = el.closest('.heritage-source-text').getBoundingClientRect();
+            return [...el.getClientRects()].every(
+                r => r.left >= box.left - 1 && r.right <= box.right + 1);
+        }"""
+        )
+        assert inside
+        page.screenshot(path=str(artifacts / "heritage-source-rtl.png"), full_page=True)
+
+        # On the event page the quote runs right to left, its translation beside it.
+        page.goto(f"{fixture_server}/-/heritage/events/{target['event_id']}")
+        quote = page.locator(f'.heritage-quote:has(a[href$="#citation-{target["id"]}"])')
+        assert quote.evaluate("el => getComputedStyle(el).direction") == "rtl"
+        claim = page.locator(f'li.heritage-claim:has(a[href$="#citation-{target["id"]}"])')
+        assert target["translation"] in claim.locator(".heritage-translation").inner_text()
+        assert (
+            claim.locator(".heritage-translation").evaluate("el => getComputedStyle(el).direction")
+            == "ltr"
+        )
+        page.screenshot(path=str(artifacts / "heritage-event-rtl-quote.png"), full_page=True)
+    finally:
+        context.close()

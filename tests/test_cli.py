@@ -24,8 +24,8 @@ def test_build_prints_a_summary(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(FIXTURE_DATA), str(tmp_path / "h.db")])
     assert result.exit_code == 0, result.output
     assert "Built " in result.output
-    assert re.search(r"^  citations +6$", result.output, re.M)
-    assert "citations verified against source text: 5; unverified (no text): 1" in result.output
+    assert re.search(r"^  citations +8$", result.output, re.M)
+    assert "citations verified against source text: 7; unverified (no text): 1" in result.output
 
 
 def test_validate_writes_nothing(tmp_path):
@@ -33,7 +33,7 @@ def test_validate_writes_nothing(tmp_path):
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "data")])
     assert result.exit_code == 0
-    assert "5 citations verified" in result.output
+    assert "7 citations verified" in result.output
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 

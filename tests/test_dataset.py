@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from datasette_heritage.build.quotes import normalise
+from datasette_heritage.folding import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = ROOT / "data" / "sources"

@@ -4,7 +4,7 @@ page, and never runs.
 A dataset is written from Python: every text field the YAML has (names,
 alternative names, titles, descriptions, summaries, notes, claimants,
 vocabulary labels, country, period, publisher, credit, the article text and
-the quotes cut from it, a source's URL) carries script tags, event-handler
+the quotes cut from it, a quote's translation, a source's URL and archive URL) carries script tags, event-handler
 and style attribute breakouts, javascript: URLs, closing tags of textarea,
 title, script and style, template syntax and HTML entities. It is built and
 served the README way, and Chromium opens every page of the plugin and of
@@ -139,6 +139,7 @@ RECORDS: dict[str, dict[str, Any]] = {
             "published": "2016-12-11?",
             "published_note": hostile("Published note"),
             "url": HOSTILE_URL,
+            "archive_url": HOSTILE_URL + "/archived",
             "language": "en",
             "text_file": "report.txt",
         },
@@ -171,6 +172,7 @@ RECORDS: dict[str, dict[str, Any]] = {
                 {
                     "source_id": "hostile-report",
                     "quote": quote("Militants blew up"),
+                    "translation": hostile("Translation"),
                     "claimant": hostile("Claimant"),
                     "stance": "supports",
                     "identification": "explicit",

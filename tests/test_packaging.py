@@ -39,5 +39,5 @@ def test_wheel_installs_and_builds_from_another_directory(tmp_path, wheel):
         [sys.executable, "-c", script], cwd=elsewhere, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "6"
+    assert result.stdout.strip() == "8"
     assert package.is_dir()

@@ -18,8 +18,9 @@ import pytest
 from datasette.app import Datasette
 
 from datasette_heritage.build.pipeline import build
-from datasette_heritage.build.quotes import normalise
+from datasette_heritage.folding import normalise
 from datasette_heritage.site import queries, urls
+from datasette_heritage.site.languages import direction
 
 from .marked_text import MarkedText
 
@@ -275,6 +276,40 @@ async def test_source_page_shows_what_monitors_keep(ds, db_path):
         data = (await get_json(ds, page + ".json"))["source"]
         for key in ("source_type", "archive_url", "accessed", "text_sha256"):
             assert data[key] == source[key]
+
+
+async def test_quotes_run_their_sources_way_with_the_editors_translation(ds, db_path):
+    cited = sql(
+        db_path,
+        """SELECT c.id, c.event_id, c.source_id, c.translation, s.language
+        FROM citations c JOIN sources s ON s.id = c.source_id""",
+    )
+    for c in cited:
+        way = direction(c["language"])
+        anchor = re.escape(urls.citation_anchor(c["id"]))
+        tag = f'lang="{c["language"]}" dir="{way}"'
+        event_page = await get_html(ds, f"/-/heritage/events/{c['event_id']}")
+        claim = re.search(
+            rf'<blockquote class="heritage-quote" {tag}><a class="heritage-quote-link" '
+            rf'href="[^"]*#{anchor}".*?</li>',
+            event_page,
+            re.S,
+        )
+        source_page = await get_html(ds, f"/-/heritage/sources/{c['source_id']}")
+        entries = re.findall(r'<li class="heritage-passage-entry.*?</li>', source_page, re.S)
+        (entry,) = [e for e in entries if re.search(rf'(href="#|id="){anchor}"', e)]
+        assert claim and tag in entry
+        for shown in (claim.group(0), entry):
+            translated = re.search(r'<p class="heritage-translation"[^>]*>(.*?)</p>', shown)
+            if c["translation"]:
+                assert translated and c["translation"] in translated.group(1)
+            else:
+                assert translated is None
+        data = await get_json(ds, f"/-/heritage/events/{c['event_id']}.json")
+        (listed,) = [x for x in data["supporting"] + data["disputing"] if x["id"] == c["id"]]
+        assert (listed["translation"], listed["source_direction"]) == (c["translation"], way)
+    if db_path.name == "fixture.db":
+        assert any(c["translation"] for c in cited) and any(c["language"] == "ar" for c in cited)
 
 
 async def test_source_without_text_lists_its_unverified_citations(fixture_db):

@@ -23,9 +23,9 @@ def data(tmp_path):
 
 def test_build_summary(data, tmp_path):
     summary = build(data, tmp_path / "h.db")
-    assert summary.tables["events"] == 3 and summary.tables["citations"] == 6
-    assert (summary.citations_verified, summary.citations_unverified) == (5, 1)
-    assert summary.files == 11
+    assert summary.tables["events"] == 4 and summary.tables["citations"] == 8
+    assert (summary.citations_verified, summary.citations_unverified) == (7, 1)
+    assert summary.files == 13
 
 
 def test_rebuild_replaces_the_database(data, tmp_path):
@@ -33,7 +33,7 @@ def test_rebuild_replaces_the_database(data, tmp_path):
     build(data, target)
     (data / "events" / "2016.yml").unlink()
     build(data, target)
-    assert sqlite3.connect(target).execute("SELECT count(*) FROM events").fetchone() == (2,)
+    assert sqlite3.connect(target).execute("SELECT count(*) FROM events").fetchone() == (3,)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "h.db"]
 
 
@@ -144,8 +144,8 @@ def test_the_source_types_file_is_needed_only_when_a_type_is_used(data, tmp_path
     with pytest.raises(BuildError) as info:
         build(data, tmp_path / "h.db")
     problems = [str(p) for p in info.value.problems]
-    assert len(problems) == 2 and all("unknown source type" in p for p in problems)
-    for name in ("wire-report.yml", "url-only.yml"):
+    assert len(problems) == 3 and all("unknown source type" in p for p in problems)
+    for name in ("wire-report.yml", "url-only.yml", "arabic-report.yml"):
         path = data / "sources" / name
         path.write_text(
             "".join(line for line in path.read_text().splitlines(True) if "source_type" not in line)

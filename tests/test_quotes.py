@@ -5,8 +5,8 @@ from datasette_heritage.build.quotes import (
     describe_differences,
     find_quote,
     misquote_report,
-    normalise,
 )
+from datasette_heritage.folding import normalise
 
 TEXT = "He said the city had fallen \u201cmore or less\u201d into IS hands.\n\nIt\u2019s  2,000-year-old \u2014 ruins."
 
@@ -131,3 +131,70 @@ def test_nothing_to_compare():
 
 def test_normalise():
     assert normalise(" It\u2019s \u201cx\u201d \u2013 y\n z ") == 'It\'s "x" - y z'
+
+
+# -- Arabic and other right-to-left texts (made-up sentences, not real reports)
+
+ARABIC = "قال ناشطون إنَّ المُسَلَّحِينَ فَجَّرُوا قَوْسَ المدينة الأثري عام ٢٠١٥، وإن المـعـبد تضرر."
+
+
+def arabic_located(quote, text=ARABIC):
+    """The passage of ``text`` found for ``quote``, as stored."""
+    found = find_quote(quote, text)
+    return text[found[0] : found[1]] if found else None
+
+
+def test_a_quote_without_diacritics_finds_the_vocalised_passage():
+    # The offsets point into the stored text, vowel signs and all, and the
+    # passage ends after the marks of its last letter.
+    assert arabic_located("المسلحين فجروا قوس") == "المُسَلَّحِينَ فَجَّرُوا قَوْسَ"
+
+
+def test_a_vocalised_quote_finds_the_plain_passage():
+    assert arabic_located("قَالَ نَاشِطُونَ") == "قال ناشطون"
+
+
+def test_tatweel_is_ignored():
+    assert arabic_located("وإن المعبد تضرر") == "وإن المـعـبد تضرر"
+    assert arabic_located("قـال نـاشطون") == "قال ناشطون"
+
+
+def test_alef_hamza_ta_marbuta_and_alef_maqsura_forms_are_folded():
+    # Hamza on alef written or not, alef with madda; ta marbuta typed as ha.
+    assert arabic_located("ان المسلحين") == "إنَّ المُسَلَّحِينَ"
+    assert arabic_located("قوس المدينه الاثري") == "قَوْسَ المدينة الأثري"
+    assert arabic_located("على", "سيطر علي المدينة") == "علي"
+    assert arabic_located("مسؤول", "قال مسوول محلي") == "مسوول"
+
+
+def test_arabic_and_latin_digits_and_punctuation_are_folded():
+    assert arabic_located("عام 2015, وإن") == "عام ٢٠١٥، وإن"
+    assert arabic_located("عام ٢٠١٥", "في عام 2015 دمر") == "عام 2015"
+    assert arabic_located("هل دمر؟", "قال: هل دمر? لا") == "هل دمر?"
+
+
+def test_invisible_direction_marks_are_ignored():
+    text = "وأضاف المرصد أن \u200fالقلعة القديمة \u200e(2017) ما زالت"
+    start, end = find_quote("أن القلعة القديمة (2017)", text)
+    assert text[start:end] == "أن \u200fالقلعة القديمة \u200e(2017)"
+
+
+def test_presentation_forms_from_a_pdf_are_the_letters_they_show():
+    # "تدمر" as a PDF stores it: final, medial and initial letter shapes.
+    shaped = "في \ufe97\ufeaa\ufee4\ufeae اليوم"
+    assert arabic_located("تدمر", shaped) == "\ufe97\ufeaa\ufee4\ufeae"
+
+
+def test_an_arabic_quote_must_not_cut_a_word():
+    # "جروا" is inside "فَجَّرُوا": a vowel sign between letters is no word edge.
+    assert arabic_located("جروا قوس") is None
+    assert arabic_located("المسلحين فجر") is None
+
+
+def test_hebrew_points_are_ignored():
+    assert arabic_located("שלום עולם", "אמר: שָׁלוֹם עוֹלָם!") == "שָׁלוֹם עוֹלָם"
+
+
+def test_other_arabic_differences_are_not_folded():
+    assert arabic_located("المسلحون فجروا") is None  # another word ending
+    assert arabic_located("عام 2016") is None

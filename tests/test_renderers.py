@@ -9,7 +9,7 @@ from urllib.parse import quote_plus
 import geojson
 import pytest
 
-from datasette_heritage.site.renderers import csl_issued, csl_item
+from datasette_heritage.site.renderers import CSL_TYPES, csl_issued, csl_item
 
 from .datasette_client import local
 
@@ -123,7 +123,8 @@ async def get_csl(ds, path: str) -> list[dict[str, Any]]:
 def check_item(item: dict[str, Any], source: dict[str, Any]) -> None:
     """What a reference manager reads, against the source row."""
     assert item["id"] == source["id"]
-    assert item["type"] in ("article-newspaper", "article")
+    assert item["type"] == CSL_TYPES.get(source.get("source_type"), item["type"])
+    assert item["type"] in set(CSL_TYPES.values()) | {"article"}
     assert item["title"] == source["title"]
     assert item.get("container-title") == (source["publisher"] or None)
     assert item.get("URL") == source["url"]

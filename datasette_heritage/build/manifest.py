@@ -55,7 +55,8 @@ def code_fingerprint() -> str:
     manifest made by other code is not trusted."""
     package = Path(__file__).parent.parent
     digest = hashlib.sha1(f"{FORMAT}".encode())
-    code = sorted((package / "build").glob("*.py")) + [package / "dates.py", package / "schema.py"]
+    code = sorted((package / "build").glob("*.py"))
+    code += [package / "dates.py", package / "schema.py", package / "folding.py"]
     for path in code + sorted((package / "schemas").glob("*.json")):
         digest.update(path.read_bytes())
     return digest.hexdigest()

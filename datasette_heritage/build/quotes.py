@@ -1,15 +1,13 @@
 """Citation verification: find a quote in its source's text.
 
-A quote matches a passage when they differ only in runs of white space, in
-straight vs typographic quotation marks and apostrophes, and in the kind of
-dash; a passage begins and ends on word boundaries. ``quote_pattern`` is
-the definition: the regular expression that allows exactly those
-differences. ``find_quote`` gives the same answer (the leftmost such passage)
-without compiling one expression per quote, which took most of a large
-build's time: it searches a folded copy of the text, quotes and dashes made
-plain and white space runs made single spaces, with a note of where runs
-were shortened to map offsets back (tests/test_fast_paths.py checks the two
-agree).
+A quote matches a passage when the two are the same once folded
+(datasette_heritage/folding.py: quotation marks, dashes, Arabic letter forms,
+vowel signs, digits and punctuation, invisible marks) and their white space
+runs made single spaces; a passage begins and ends on word boundaries of the
+folded text, and ends after the marks of its last letter. ``find_quote``
+searches the folded copy of the text and maps the offsets back into the
+stored text (tests/test_fast_paths.py checks it against a character-by-
+character reading of the same definition).
 """
 
 from __future__ import annotations
@@ -17,108 +15,37 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from re import Pattern
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
-_SINGLE = "'\u2018\u2019\u201a\u201b\u2032\u02bc"
-_DOUBLE = '"\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb'
-_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
-_CLASSES = {}
-for chars in (_SINGLE, _DOUBLE, _DASHES):
-    for ch in chars:
-        _CLASSES[ch] = "[" + re.escape(chars) + "]"
-_FOLD = str.maketrans(
-    {**{c: "'" for c in _SINGLE}, **{c: '"' for c in _DOUBLE}, **{c: "-" for c in _DASHES}}
-)
-_SPACE = re.compile(r"\s+")
-_RUNS = re.compile(r"\s\s+")
-# str.replace per character is far faster than str.translate on non-ASCII
-# text (translate looks every character up in a dict).
-_FOLD_PAIRS = (
-    [(c, "'") for c in _SINGLE[1:]]
-    + [(c, '"') for c in _DOUBLE[1:]]
-    + [(c, "-") for c in _DASHES[1:]]
-)
-
-
-@lru_cache(maxsize=4096)
-def quote_pattern(quote: str) -> Pattern[str]:
-    """The regular expression that matches ``quote`` up to the allowed differences."""
-    quote = quote.strip()
-    parts = []
-    for chunk in _SPACE.split(quote):
-        parts.append("".join(_CLASSES.get(ch) or re.escape(ch) for ch in chunk))
-    # A passage starts and ends on word boundaries: "Temple of Test" is not
-    # a passage of "Temple of Tests".
-    head = r"(?<!\w)" if quote[:1].isalnum() else ""
-    tail = r"(?!\w)" if quote[-1:].isalnum() else ""
-    return re.compile(head + r"\s+".join(parts) + tail)
+from ..folding import fold, normalise, searchable
 
 
 def find_quote(quote: str, text: str) -> tuple[int, int] | None:
-    """(start, end) character offsets of the quote in text, or None: the
-    leftmost match of ``quote_pattern(quote)``."""
-    quote = quote.strip()
-    if not quote:
+    """(start, end) character offsets of the leftmost passage of ``text`` that
+    is ``quote`` up to folding, or None."""
+    wanted = normalise(quote)
+    if not wanted:
         return None
-    wanted = " ".join(_fold(quote).split())
-    head, tail = quote[:1].isalnum(), quote[-1:].isalnum()
-    folded, runs, removed = _searchable(text)
+    head, tail = _is_word(wanted[0]), _is_word(wanted[-1])
+    found = searchable(text)
+    folded = found.folded
     at = folded.find(wanted)
     while at >= 0:
         end = at + len(wanted)
-        # Folding keeps word characters as they are, and white space becomes
-        # a space: the boundaries read the same in the folded text.
         if not (head and at and _is_word(folded[at - 1])) and not (
             tail and end < len(folded) and _is_word(folded[end])
         ):
-            return _original(runs, removed, at), _original(runs, removed, end - 1) + 1
+            return found.span(at, end)
         at = folded.find(wanted, at + 1)
     return None
 
 
-def _fold(text: str) -> str:
-    for char, plain in _FOLD_PAIRS:
-        if char in text:
-            text = text.replace(char, plain)
-    return text
-
-
 def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"  # what \w matches
-
-
-@lru_cache(maxsize=256)
-def _searchable(text: str) -> tuple[str, list[int], list[int]]:
-    """The text folded, white space runs as single spaces and the ends
-    stripped; then where each shortened run is in it, and how many characters
-    were dropped up to and including that run."""
-    folded = _fold(text)
-    removed = len(folded) - len(folded.lstrip())
-    runs, dropped = [], []
-    for match in _RUNS.finditer(folded):
-        if match.start() == 0:
-            continue  # the leading run, already counted
-        runs.append(match.start() - removed)
-        removed += match.end() - match.start() - 1
-        dropped.append(removed)
-    lead = len(folded) - len(folded.lstrip())
-    return " ".join(folded.split()), runs, [lead] + dropped
-
-
-def _original(runs: list[int], removed: list[int], position: int) -> int:
-    """Offset in the original text of a character of the searchable one."""
-    return position + removed[bisect_left(runs, position)]
-
-
-def normalise(text: str) -> str:
-    """Text with white space runs, quotation marks and dashes folded."""
-    return _SPACE.sub(" ", text.translate(_FOLD)).strip()
 
 
 @dataclass(frozen=True)
@@ -139,7 +66,7 @@ _TOKEN = re.compile(r"\S+")
 def _match_key(word: str) -> str:
     """A word as the fuzzy search compares it: folded as for find_quote, and
     letter case ignored."""
-    return _fold(word).casefold()
+    return fold(word).casefold()
 
 
 @lru_cache(maxsize=64)
@@ -231,10 +158,10 @@ def _trim(quote: str, text: str, start: int, end: int) -> tuple[int, int]:
         while end > start and not _wordlike(text[end - 1]):
             end -= 1
     # Keep a quotation the passage opens (or closes) whole.
-    inside = _fold(text[start:end]).count('"')
-    if inside % 2 and end < len(text) and _fold(text[end]) == '"':
+    inside = fold(text[start:end]).count('"')
+    if inside % 2 and end < len(text) and fold(text[end]) == '"':
         end += 1
-    elif inside % 2 and start and _fold(text[start - 1]) == '"':
+    elif inside % 2 and start and fold(text[start - 1]) == '"':
         start -= 1
     return start, end
 
@@ -246,7 +173,7 @@ def word_differences(quote: str, passage: str) -> list[tuple[str, str]]:
     find_quote; letter case is a difference."""
     mine, theirs = quote.split(), passage.split()
     matcher = difflib.SequenceMatcher(
-        None, [_fold(w) for w in mine], [_fold(w) for w in theirs], autojunk=False
+        None, [fold(w) for w in mine], [fold(w) for w in theirs], autojunk=False
     )
     return [
         (" ".join(mine[i1:i2]), " ".join(theirs[j1:j2]))

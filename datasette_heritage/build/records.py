@@ -612,6 +612,7 @@ class RecordLoader:
                     "event_id": r.get("id"),
                     "source_id": sid,
                     "quote": c["quote"],
+                    "translation": c.get("translation"),
                     "quote_start": start,
                     "quote_end": end,
                     "verified": int(text is not None),

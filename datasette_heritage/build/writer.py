@@ -131,6 +131,7 @@ TABLES: dict[str, tuple[dict[str, Any], Any, list[tuple[str, str, str]]]] = {
             "event_id": str,
             "source_id": str,
             "quote": str,
+            "translation": str,
             "quote_start": int,
             "quote_end": int,
             "verified": int,
@@ -195,9 +196,10 @@ VIEWS = {
 SELECT c.id AS citation_id, e.id AS event_id, e.kind AS event_kind, e.title AS event_title,
        e.date AS event_date, e.date_start, e.date_end, e.date_precision, e.contested,
        e.site_id, s.name AS site_name, em.monument_id, m.name AS monument_name,
-       em.damage_level, em.cause, c.claimant, c.stance, c.identification, c.quote, c.note,
+       em.damage_level, em.cause, c.claimant, c.stance, c.identification, c.quote,
+       c.translation, c.note,
        c.verified, c.source_id, src.title AS source_title, src.publisher, src.credit,
-       src.published, src.url
+       src.source_type, src.language AS source_language, src.published, src.url
 FROM citations c
 JOIN events e ON e.id = c.event_id
 JOIN sites s ON s.id = e.site_id
@@ -218,7 +220,7 @@ LEFT JOIN damage_levels d ON d.id = em.damage_level""",
     # What each outlet reported: one row per source and event it speaks to.
     "source_reports": """
 SELECT src.id AS source_id, src.title AS source_title, src.publisher, src.credit,
-       src.published, e.id AS event_id, e.title AS event_title, e.date AS event_date,
+       src.source_type, src.published, e.id AS event_id, e.title AS event_title, e.date AS event_date,
        count(c.id) AS citations,
        group_concat(DISTINCT c.claimant) AS claimants,
        group_concat(DISTINCT c.stance) AS stances

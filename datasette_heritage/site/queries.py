@@ -17,6 +17,7 @@ from typing import Any
 from datasette.database import Database, QueryInterrupted
 
 from .dates_in_words import edtf_in_words, when
+from .languages import direction
 
 MAP_LIMIT = 1000
 LATEST_LIMIT = 10
@@ -30,10 +31,11 @@ EVENT_COLUMNS = """e.id, e.kind, k.label AS kind_label, e.title, e.date, e.date_
     e.date_note, e.site_id, e.summary, e.contested, e.supporting_sources,
     e.disputing_sources"""
 
-CITATION_COLUMNS = """c.id, c.event_id, c.source_id, c.quote, c.quote_start, c.quote_end,
-    c.verified, c.claimant, c.stance, c.identification, c.note,
+CITATION_COLUMNS = """c.id, c.event_id, c.source_id, c.quote, c.translation, c.quote_start,
+    c.quote_end, c.verified, c.claimant, c.stance, c.identification, c.note,
     src.title AS source_title, src.publisher AS source_publisher,
-    src.credit AS source_credit, src.published AS source_published"""
+    src.credit AS source_credit, src.published AS source_published,
+    src.language AS source_language"""
 
 
 async def _rows(db: Database, sql: str, params: Any = None) -> list[dict[str, Any]]:
@@ -57,6 +59,8 @@ def _event(row: dict[str, Any]) -> dict[str, Any]:
 def _citation(row: dict[str, Any]) -> dict[str, Any]:
     citation = dict(row)
     citation["verified"] = bool(row.get("verified"))
+    # The quote is in its source's language, and runs as that language does.
+    citation["source_direction"] = direction(row.get("source_language"))
     if "source_published" in row:
         citation["source_published_display"] = (
             edtf_in_words(row["source_published"]) if row["source_published"] else None
@@ -331,6 +335,7 @@ async def source(db: Database, source_id: str) -> dict[str, Any] | None:
         return None
     source_row = {k: v for k, v in row.items() if not k.startswith("published")}
     source_row["published"] = when(row, "published")
+    source_row["direction"] = direction(row["language"])
     # In reading order; a passage not located in the text goes last.
     citations = await _rows(
         db,
