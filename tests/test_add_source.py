@@ -59,7 +59,7 @@ def test_a_saved_page_becomes_a_source_the_build_accepts(data):
     assert text.startswith("Militants blow up Roman gate in Tell Zahra\n\nMilitants have blown up")
     validated = run("validate", str(data))
     assert validated.exit_code == 0, validated.output
-    assert "3 sources" in validated.stdout  # the fixture's two and this one
+    assert "4 sources" in validated.stdout  # the fixture's three and this one
 
 
 def test_what_the_file_lacks_is_named_and_left_for_the_editor(data):

@@ -106,7 +106,7 @@ def test_words_found_twice_say_so(data):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["articel", "the theatre"], "did you mean article?"),
+        (["articel", "the theatre"], "did you mean article"),
         (["url-only", "the temple"], "source 'url-only' has no text_file"),
         (["article", "zqxj vvkw pllm"], "no passage of 'article' is like"),
     ],
