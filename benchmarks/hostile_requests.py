@@ -55,12 +55,14 @@ from datasette_heritage.build.pipeline import build  # noqa: E402
 GROUPS = ("facets", "memory", "renderers", "source", "slow-sql")
 TICKS = os.sysconf("SC_CLK_TCK")
 
-# A value of 9 MB, and rows of it: as many as SQLite builds within the limit.
+# Rows of large values (as many as SQLite builds within the time limit).
 BIG_ROWS = (
     "with recursive c(x) as (select 1 union all select x + 1 from c where x < {rows}) "
     "select x as id, 'title' as title, '2015' as published, 1.0 as latitude, "
-    "1.0 as longitude, hex(zeroblob(4500000)) as big from c"
+    "1.0 as longitude, {value} as big from c"
 )
+NINE_MB = "hex(zeroblob(4500000))"
+NON_ASCII = "replace(hex(zeroblob(1500000)), '0', char(233))"
 # Runs until Datasette interrupts it at sql_time_limit_ms.
 SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
 # 1,000 distinct dates in forms the fast path leaves to the edtf library.
@@ -142,7 +144,18 @@ def measure(server: Server, label: str, path: str, timeout: float) -> dict:
     return row
 
 
+def columns_of(db: Path, table: str) -> list[str]:
+    conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    try:
+        return [row[1] for row in conn.execute(f"pragma table_info([{table}])")]
+    finally:
+        conn.close()
+
+
 def facet_cases(db: Path) -> list[tuple[str, str]]:
+    """The review's requests, then the most the facets still take: 10 of each
+    type with distinct settings on real columns, the largest facet size, and
+    the longest address."""
     name = db.stem
     citations, events = f"/{name}/citations.json", f"/{name}/events.json"
 
@@ -153,7 +166,23 @@ def facet_cases(db: Path) -> list[tuple[str, str]]:
             json.dumps({"column": f"x{i}", "start": "record_line", "end": "quote_end"}),
         )
 
-    padding = [(f"_x{i}", "") for i in range(1500)]
+    columns = columns_of(db, "events")
+    dates, numbers = ("date_start", "date_end"), ("supporting_sources", "contested")
+    numbers += tuple(c for c in columns if c.startswith(("date_", "disputing")) and c not in dates)
+    most = (
+        [
+            ("_facet_year", json.dumps({"column": c, "start": s, "end": e}))
+            for c, (s, e) in zip(columns, [(s, e) for s in dates for e in dates] * 3)
+        ][:10]
+        + [("_facet_severity", c) for c in columns[:10]]
+        + [
+            ("_facet_corroboration", json.dumps({"column": "id", "supporting": s, "contested": c}))
+            for s in numbers
+            for c in numbers
+        ][:10]
+        + [("_facet_size", "max")]
+    )
+    long = len(urlencode(most)) + 1
     return [
         ("year facet, one, span of thousands of years", citations + "?" + urlencode([year(0)])),
         (
@@ -161,7 +190,10 @@ def facet_cases(db: Path) -> list[tuple[str, str]]:
             citations + "?" + urlencode([year(i) for i in range(10)]),
         ),
         ("year facets x50", citations + "?" + urlencode([year(i) for i in range(50)])),
-        ("year facet + 1,500 dummy parameters", citations + "?" + urlencode([year(0)] + padding)),
+        (
+            "year facet + 1,500 dummy parameters",
+            citations + "?" + urlencode([year(0)] + [(f"_x{i}", "") for i in range(1500)]),
+        ),
         (
             "year facet, _facet_size=max, 60 KB address",
             citations + "?" + urlencode([year(0), ("_facet_size", "max"), ("_pad", "x" * 60000)]),
@@ -188,43 +220,42 @@ def facet_cases(db: Path) -> list[tuple[str, str]]:
             "facet config with a non-string column",
             events + "?" + urlencode([("_facet_year", json.dumps({"column": ["id"]}))]),
         ),
+        (
+            "year facet (events.date) + 1,000 dummy parameters",
+            events
+            + "?"
+            + urlencode([("_facet_year", "date")] + [(f"_x{i}", "") for i in range(1000)]),
+        ),
+        ("30 custom facets (10 per type), _facet_size=max", events + "?" + urlencode(most)),
+        (
+            "30 custom facets, _facet_size=max, 8 KB address",
+            events + "?" + urlencode(most + [("_pad", "x" * (8000 - long))]),
+        ),
     ]
 
 
 def memory_cases(db: Path, rows: int) -> list[tuple[str, str]]:
     name = db.stem
-    sql = BIG_ROWS.format(rows=rows)
-    cases = [
-        (f"?sql= {rows} rows x 9 MB, {ext or 'HTML'}", f"/{name}{ext}?" + urlencode({"sql": sql}))
-        for ext in (".json", ".geojson", ".csljson", ".csv", "")
-    ]
-    cases.append(
-        (
-            "Datasette's own facets x13, _facet_size=max, 60 KB address",
-            f"/{name}/citations.json?"
-            + urlencode(
-                [
-                    ("_facet", c)
-                    for c in [
-                        "id",
-                        "event_id",
-                        "source_id",
-                        "quote",
-                        "quote_start",
-                        "quote_end",
-                        "verified",
-                        "claimant",
-                        "stance",
-                        "identification",
-                        "note",
-                        "record_file",
-                        "record_line",
-                    ]
-                ]
-                + [("_facet_size", "max"), ("_pad", "x" * 60000)]
-            ),
+    cases = []
+    for label, sql in (
+        (f"?sql= {rows} rows x 9 MB", BIG_ROWS.format(rows=rows, value=NINE_MB)),
+        ("?sql= 5 rows x 9 MB (the most allowed)", BIG_ROWS.format(rows=5, value=NINE_MB)),
+        ("?sql= 2 rows x 3 M non-ASCII characters", BIG_ROWS.format(rows=2, value=NON_ASCII)),
+    ):
+        cases += [
+            (f"{label}, {ext or 'HTML'}", f"/{name}{ext}?" + urlencode({"sql": sql}))
+            for ext in (".json", ".geojson", ".csljson", ".csv", "")
+        ]
+    every = [("_facet", c) for c in columns_of(db, "sources")] + [("_facet_size", "max")]
+    for size in (60_000, 8_000):
+        padding = size - len(urlencode(every)) - 1
+        cases.append(
+            (
+                f"Datasette's own facets on every column of sources, max size, "
+                f"{size // 1000} KB address",
+                f"/{name}/sources.json?" + urlencode(every + [("_pad", "x" * padding)]),
+            )
         )
-    )
     return cases
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from datasette_heritage.site.sql_limits import MAX_VALUE_BYTES
+from datasette_heritage.site.sql_limits import MAX_RESULT_BYTES, MAX_VALUE_BYTES
 
 from .conftest import start_server
 
@@ -88,7 +88,7 @@ def site(fixture_db, tmp_path_factory):
     shutil.copy(fixture_db, db)
     digest = sha256(db)
     process, url = start_server(db)
-    yield {"url": url, "db": db, "digest": digest, "folder": folder}
+    yield {"url": url, "db": db, "digest": digest, "folder": folder, "pid": process.pid}
     process.terminate()
     process.wait(10)
 
@@ -174,6 +174,52 @@ def test_posting_to_database_table_and_row_pages_is_refused(site, path):
         assert "read-only" in response.text
         assert "GET" in response.headers["allow"]
     assert_untouched(site)
+
+
+# Rows of large values: each under the value cap, together far over what one
+# response may hold (80 rows of 9 MB made a 720 MB body and took 4 GB).
+MANY_LARGE = (
+    "with recursive c(x) as (select 1 union all select x + 1 from c where x < {rows}) "
+    "select x as id, 'title' as title, '2015' as published, 1.0 as latitude, "
+    "1.0 as longitude, {value} as big from c"
+)
+NINE_MB = "hex(zeroblob(4500000))"
+# 3 MB of a non-ASCII letter is 18 MB of JSON (\u00e9 each).
+NON_ASCII = "replace(hex(zeroblob(1500000)), '0', char(233))"
+
+
+def server_peak_mib(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmHWM:"))
+    except OSError:
+        return None  # not Linux
+
+
+def reset_server_peak(pid: int) -> None:
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+@pytest.mark.parametrize(
+    "path", ["/heritage.json", "/heritage.geojson", "/heritage.csljson", "/heritage"]
+)
+def test_a_response_too_large_is_one_clear_error_in_bounded_memory(site, path):
+    reset_server_peak(site["pid"])
+    for value in (NINE_MB, NON_ASCII):
+        sql = MANY_LARGE.format(rows=80, value=value)
+        response = httpx.get(site["url"] + path, params={"sql": sql}, timeout=60)
+        assert_clean_failure(response, f"larger than {MAX_RESULT_BYTES // 1_000_000} MB")
+    peak = server_peak_mib(site["pid"])
+    assert peak is None or peak < 1000, f"the server took {peak:.0f} MiB"
+    # Under the limit, the same query answers.
+    sql = MANY_LARGE.format(rows=3, value=NINE_MB)
+    response = httpx.get(site["url"] + path, params={"sql": sql}, timeout=60)
+    assert response.status_code == 200
+    assert len(response.content) > (27_000_000 if path == "/heritage.json" else 0)
 
 
 @pytest.mark.parametrize(

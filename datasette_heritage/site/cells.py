@@ -38,7 +38,7 @@ from markupsafe import Markup
 from ..schema import REQUIRED_TABLES, VOCABULARIES
 from . import badges, urls
 from .dates_in_words import edtf_in_words
-from .which_database import PLUGIN_NAME, is_heritage_database
+from .which_database import PLUGIN_NAME, is_heritage_database, table_names
 
 # column -> vocabulary table; "type" only on tables whose type is a monument type
 VOCABULARY_COLUMNS = {
@@ -120,7 +120,7 @@ _cache: weakref.WeakKeyDictionary[Any, Terms | None] = weakref.WeakKeyDictionary
 
 async def _load_terms(db) -> Terms | None:
     """The vocabularies of a heritage database; None for any other database."""
-    if not REQUIRED_TABLES | set(VOCABULARIES) <= set(await db.table_names()):
+    if not REQUIRED_TABLES | set(VOCABULARIES) <= await table_names(db):
         return None
     terms: Terms = {}
     for vocabulary in VOCABULARIES:

@@ -36,6 +36,7 @@ from datasette.utils import escape_sqlite, path_with_added_args
 from datasette.utils.asgi import BadRequest
 
 from ..schema import VOCABULARIES
+from .which_database import table_names
 
 FacetInfo = dict[str, Any]
 
@@ -280,7 +281,7 @@ class SeverityFacet(HeritageFacet):
         counts = f"select {col} as value, count(*) as count from ({self.sql}) group by {col}"
         # One more than can be shown, to know whether some were left out.
         limit = self.get_facet_size() + 1
-        if await self.ds.get_database(self.database).table_exists(vocabulary):
+        if vocabulary in await table_names(self.ds.get_database(self.database)):
             sql = (
                 f"select f.value, f.count, v.label, v.rank from ({counts}) f "
                 f"left join [{vocabulary}] v on v.id = f.value "
@@ -333,7 +334,7 @@ class SeverityFacet(HeritageFacet):
         return "damage_levels"
 
     async def suggest(self) -> list[dict[str, str]]:
-        if not await self.ds.get_database(self.database).table_exists("damage_levels"):
+        if "damage_levels" not in await table_names(self.ds.get_database(self.database)):
             return []
         columns, enabled = await self.columns(), self.enabled()
         return [self.suggestion(c) for c in self.SUGGEST_FOR if c in columns and c not in enabled]

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlencode
 
 from datasette.database import Database
 from datasette.utils import tilde_decode, tilde_encode
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import BadRequest, NotFound, Response
 
 from . import compat, queries, search, urls
 from .highlight import Passage, highlight, locatable
@@ -314,9 +314,11 @@ async def timeline_page(datasette, request) -> Response:
     db, links = await _open(datasette, request)
     site = request.args.get("site") or None
     kind = request.args.get("kind") or None
-    data = await queries.timeline(
-        db, site=site, kind=kind, after=queries.parse_next(request.args.get("next"))
-    )
+    try:
+        after = queries.parse_next(request.args.get("next"))
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
+    data = await queries.timeline(db, site=site, kind=kind, after=after)
     for e in data["events"]:
         links.event(e)
     data["filters"] = {"site": site, "kind": kind}

@@ -11,6 +11,7 @@ never a query per row.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -364,14 +365,20 @@ async def timeline_options(db: Database) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+# A timeline position: anything, a comma, a rowid (SQLite's 64-bit integer).
+_NEXT = re.compile(r"(.*),([0-9]{1,18})", re.S)
+
+
 def parse_next(token: str | None) -> dict[str, Any] | None:
     """The keyset position after which a timeline page starts:
-    ``<date_start>,<rowid>`` (date_start empty for an undated start)."""
-    if not token or "," not in token:
+    ``<date_start>,<rowid>`` (date_start empty for an undated start).
+    None for no token; ValueError for one no timeline page links to."""
+    if not token:
         return None
-    date_start, _, rowid = token.rpartition(",")
-    if not rowid.isdigit():
-        return None
+    match = _NEXT.fullmatch(token)
+    if not match:
+        raise ValueError(f"next={token[:50]}: expected DATE,NUMBER as the timeline's links give")
+    date_start, rowid = match.groups()
     return {"date_start": date_start or None, "rowid": int(rowid)}
 
 

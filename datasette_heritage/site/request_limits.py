@@ -9,6 +9,14 @@ code that fails with a 500 or does unbounded work:
 - a facet's settings given as JSON (``_facet_year={"column": ...}``) must be
   a JSON object: Datasette parses every ``_facet*`` value that starts with
   ``{`` and fails with a 500 on one that is not;
+- an address of at most 8 KB of query string, outside a database's own
+  page (where ``?sql=`` lives): every facet value's link repeats the
+  address, so Datasette's facets on a table of 20 columns, 1,000 values
+  each (``_facet_size=max``) and a 60 KB address make a body of 1 GB; at
+  8 KB (what many CDNs and proxies accept) it stays near 100 MB;
+- at most 16 MB of facet links: facets in the address x values each
+  (``_facet_size``) x the address's length, so a long address may ask for
+  fewer facets or values (Datasette's own facets have no such bound);
 - Datasette's numeric settings (``_ttl``, ``_size``, ``_facet_size``,
   ``_timelimit``) must be numbers of at most 18 digits: Python refuses to
   read one of more than 4,300 and Datasette answers a 500.
@@ -25,6 +33,8 @@ from . import read_only
 from .security import is_plugin_path
 
 PAGE_METHODS = ("GET", "HEAD")
+MAX_QUERY_BYTES = 8192
+FACET_LINK_BUDGET = 16_000_000
 NUMERIC = frozenset({"_ttl", "_size", "_facet_size", "_timelimit"})
 MAX_DIGITS = 18
 
@@ -55,7 +65,23 @@ def refusal(datasette, scope: dict[str, Any]) -> Refusal | None:
             f"405 Method Not Allowed: {scope['method'][:20]} (expected GET or HEAD)",
             [(b"allow", ", ".join(PAGE_METHODS).encode("ascii"))],
         )
-    for key, value in query_pairs(scope):
+    query = scope.get("query_string", b"")
+    if len(query) > MAX_QUERY_BYTES and not _is_database_page(datasette, scope["path"]):
+        return Refusal(
+            414,
+            f"414 URI Too Long: {len(query):,} bytes of query string "
+            f"(expected at most {MAX_QUERY_BYTES:,} outside the SQL page)",
+        )
+    pairs = query_pairs(scope)
+    links = _facet_link_bytes(datasette, pairs, len(query))
+    if links > FACET_LINK_BUDGET:
+        return Refusal(
+            400,
+            f"These facets would need {links / 1e6:,.0f} MB of links (facets x values x "
+            f"the address's length; expected at most {FACET_LINK_BUDGET // 1_000_000} MB): "
+            "ask for fewer facets, a smaller _facet_size or a shorter address",
+        )
+    for key, value in pairs:
         if key.startswith("_facet") and value.startswith("{"):
             problem = _facet_config_problem(value)
             if problem:
@@ -63,6 +89,33 @@ def refusal(datasette, scope: dict[str, Any]) -> Refusal | None:
         elif key in NUMERIC and len(value) > MAX_DIGITS:
             return Refusal(400, f"{key}: too long (expected at most {MAX_DIGITS} digits)")
     return None
+
+
+def _facet_link_bytes(datasette, pairs: list[tuple[str, str]], query_bytes: int) -> int:
+    """What the facets asked for in the address may write as links: each
+    value's link repeats the address."""
+    facets = sum(1 for k, _ in pairs if k.startswith("_facet") and k != "_facet_size")
+    if not facets:
+        return 0
+    most = datasette.setting("max_returned_rows")
+    size = next((v for k, v in pairs if k == "_facet_size"), "")
+    if size == "max":
+        values = most
+    elif size.isdigit() and len(size) <= MAX_DIGITS:
+        values = min(int(size), most)
+    else:
+        values = datasette.setting("default_facet_size")
+    return facets * values * (query_bytes + 100)
+
+
+def _is_database_page(datasette, path: str) -> bool:
+    """A database's page (/NAME, /NAME.json ...), where SQL is run; it has no
+    facets, and a query may be long."""
+    base = datasette.urls.path("/")
+    if not path.startswith(base):
+        return False
+    rest = path[len(base) :]
+    return bool(rest) and "/" not in rest and not rest.startswith("-")
 
 
 def _facet_config_problem(value: str) -> str | None:

@@ -6,6 +6,8 @@ in metadata); without it, the first database that has the heritage schema.
 
 from __future__ import annotations
 
+import weakref
+
 from datasette.database import Database
 from datasette.utils.asgi import NotFound
 
@@ -25,8 +27,25 @@ def configured_name(datasette) -> str | None:
     return str(name) if name else None
 
 
+# An immutable database's tables cannot change while it is served: they are
+# read once. Asking on every request would queue each page (and each of
+# Datasette's table pages, for their links here) behind whatever holds
+# Datasette's few SQL threads, such as visitors' one-second queries.
+_table_names: weakref.WeakKeyDictionary[Database, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+async def table_names(db: Database) -> frozenset[str]:
+    """The database's tables; read once for an immutable database."""
+    names = _table_names.get(db)
+    if names is None:
+        names = frozenset(await db.table_names())
+        if not db.is_mutable:
+            _table_names[db] = names
+    return names
+
+
 async def has_heritage_schema(db: Database) -> bool:
-    return set(await db.table_names()) >= REQUIRED_TABLES
+    return await table_names(db) >= REQUIRED_TABLES
 
 
 async def heritage_database(datasette) -> Database:
