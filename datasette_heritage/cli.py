@@ -1,19 +1,25 @@
-"""The ``datasette-heritage`` command: build and validate the database."""
+"""The ``datasette-heritage`` command: build and validate the database.
+
+Each command imports what it needs when it runs: ``--help`` and ``schemas``
+load no YAML, JSON Schema or SQLite library, ``validate`` no SQLite library,
+and nothing here imports Datasette but the commands that serve.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .build.data_files import discover_files
-from .build.pipeline import BuildSummary
-from .build.pipeline import build as build_database
-from .build.pipeline import validate as validate_data
 from .build.problems import BuildError
 from .build.schema_check import RECORD_TYPES, schema_path
+
+if TYPE_CHECKING:
+    from .build.summary import BuildSummary
 
 
 @click.group()
@@ -75,6 +81,7 @@ def build(data_dir: Path, db_path: Path, full: bool, in_place: bool) -> None:
 
     Example: datasette-heritage build data/ heritage.db
     """
+    from .build.pipeline import build as build_database
 
     def run() -> None:
         summary = _with_progress(
@@ -96,6 +103,7 @@ def validate(data_dir: Path) -> None:
 
     Example: datasette-heritage validate data/
     """
+    from .build.records import validate as validate_data
 
     def run() -> None:
         stats = _with_progress(

@@ -90,3 +90,43 @@ def test_schemas_lists_the_published_files():
     ]
     for line in lines:
         assert line.split("\t")[1].endswith(".schema.json")
+
+
+# Each command imports what it needs when it runs (start-up time).
+IMPORTS_OF = """
+import sys
+from datasette_heritage.cli import cli
+try:
+    cli(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = ("datasette", "jsonschema", "fastjsonschema", "sqlite_utils", "yaml")
+print("IMPORTED", " ".join(m for m in heavy if m in sys.modules))
+"""
+
+
+def imported_by(*args):
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF, *args], capture_output=True, text=True, timeout=120
+    )
+    return done, done.stdout.rsplit("IMPORTED", 1)[1].split()
+
+
+def test_commands_import_only_what_they_need(tmp_path):
+    assert imported_by("--help")[1] == []
+    assert imported_by("schemas")[1] == []
+    done, modules = imported_by("validate", str(FIXTURE_DATA))
+    assert "files OK" in done.stdout
+    assert sorted(modules) == ["fastjsonschema", "yaml"]  # no SQLite library, no jsonschema
+    done, modules = imported_by("build", str(FIXTURE_DATA), str(tmp_path / "h.db"))
+    assert "Built" in done.stdout
+    assert "sqlite_utils" in modules and "jsonschema" not in modules and "datasette" not in modules
+
+
+def test_jsonschema_words_the_problems_of_an_invalid_record(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    (data / "sites" / "bad.yml").write_text("- id: bad-site\n  name: Bad\n", encoding="utf-8")
+    done, modules = imported_by("validate", str(data))
+    assert "jsonschema" in modules
+    assert "bad.yml:1: country: missing required field" in done.stderr

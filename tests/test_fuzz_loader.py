@@ -25,8 +25,9 @@ import yaml
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from datasette_heritage.build.pipeline import build, validate
+from datasette_heritage.build.pipeline import build
 from datasette_heritage.build.problems import BuildError, Problem
+from datasette_heritage.build.records import validate
 from datasette_heritage.build.safe_yaml import (
     MAX_DEPTH,
     YamlError,

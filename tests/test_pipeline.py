@@ -8,8 +8,9 @@ import pytest
 
 from datasette_heritage.build import pipeline as build_module
 from datasette_heritage.build.atomic_write import remove_stale_temp_files
-from datasette_heritage.build.pipeline import build, validate
+from datasette_heritage.build.pipeline import build
 from datasette_heritage.build.problems import BuildError
+from datasette_heritage.build.records import validate
 
 from .conftest import FIXTURE_DATA
 

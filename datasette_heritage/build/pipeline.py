@@ -17,20 +17,10 @@ from .atomic_write import recover_interrupted_write, remove_stale_temp_files, sw
 from .incremental import apply_edits, find_edits
 from .manifest import Manifest, take_manifest
 from .problems import BuildError, Problem, ProblemLog, inconsistent_database
-from .records import LoadStats, RecordLoader
+from .records import RecordLoader
 from .summary import BuildSummary
 
-__all__ = ["BuildSummary", "build", "validate"]
-
-
-def validate(data_dir: Path, on_file: Callable[[Path], None] | None = None) -> LoadStats:
-    """Run every check the build runs; write nothing. Raises BuildError."""
-    problems = ProblemLog()
-    loader = RecordLoader(Path(data_dir), problems, on_file)
-    for _ in loader.rows():
-        pass
-    problems.raise_if_any()
-    return loader.stats
+__all__ = ["BuildSummary", "build"]
 
 
 def build(

@@ -42,6 +42,16 @@ class LoadStats:
     citations_unverified: int = 0
 
 
+def validate(data_dir: Path, on_file: Callable[[Path], None] | None = None) -> LoadStats:
+    """Run every check the build runs; write nothing. Raises BuildError."""
+    problems = ProblemLog()
+    loader = RecordLoader(Path(data_dir), problems, on_file)
+    for _ in loader.rows():
+        pass
+    problems.raise_if_any()
+    return loader.stats
+
+
 class RecordLoader:
     """Loads one data directory. Iterate ``rows()`` for the table rows.
 

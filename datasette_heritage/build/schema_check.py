@@ -5,25 +5,25 @@ editors' YAML support reads the same files the build validates with. This
 module turns jsonschema's errors into one-line problems with file and line.
 
 Valid records, nearly all of them, are passed by a validator fastjsonschema
-compiles from the same schema (about 5x faster than jsonschema's, which took
-a fifth of a large build); jsonschema is asked only about a record that
-fails, for its messages (tests/test_fast_paths.py checks the two agree).
+compiles from the same schema (faster than jsonschema's: benchmarks/README.md);
+jsonschema is asked only about a record that fails, for its messages
+(tests/test_fast_paths.py checks the two agree), and imported only then.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Sequence as Seq
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import fastjsonschema
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 RECORD_TYPES = ("vocabulary", "site", "monument", "source", "event")
@@ -55,10 +55,18 @@ def schema_path(record_type: str) -> Path:
 
 
 @cache
-def _validator(record_type: str) -> Draft202012Validator:
+def record_schema(record_type: str) -> dict[str, Any]:
+    """The JSON Schema of one record of this type."""
     with open(schema_path(record_type), encoding="utf-8") as f:
-        schema = json.load(f)
-    return Draft202012Validator(schema["$defs"]["record"])
+        schema: dict[str, Any] = json.load(f)["$defs"]["record"]
+    return schema
+
+
+@cache
+def _validator(record_type: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(record_schema(record_type))
 
 
 def describe_value(value: Any) -> str:
@@ -116,17 +124,27 @@ def field_name(path: Seq[Any]) -> str:
 
 
 @cache
-def _fast_validator(record_type: str) -> Any:
-    return fastjsonschema.compile(_validator(record_type).schema, use_default=False)
+def _fast_validator(record_type: str) -> Callable[[Any], bool]:
+    """A function that says whether a record is valid (fastjsonschema raises
+    for an invalid one; this returns False instead)."""
+    import fastjsonschema
+
+    check = fastjsonschema.compile(record_schema(record_type), use_default=False)
+
+    def is_valid(record: Any) -> bool:
+        try:
+            check(record)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return is_valid
 
 
 def validate_record(record_type: str, record: Any, file: str) -> list[Problem]:
     """Problems of one record against its schema (empty when valid)."""
-    try:
-        _fast_validator(record_type)(record)
+    if _fast_validator(record_type)(record):
         return []
-    except fastjsonschema.JsonSchemaException:
-        pass
     validator = _validator(record_type)
     problems: list[Problem] = []
     for error in validator.iter_errors(record):
@@ -237,4 +255,4 @@ def _type_words(types: list[str]) -> str:
 
 
 def known_fields(record_type: str) -> tuple[str, ...]:
-    return tuple(_validator(record_type).schema["properties"])
+    return tuple(record_schema(record_type)["properties"])
