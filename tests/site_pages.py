@@ -88,3 +88,11 @@ def datasette_pages(db_path: Path, limit: int | None = None) -> list[tuple[str, 
                 )
             )
     return pages
+
+
+def feed_pages(db_path: Path, limit: int | None = None) -> list[str]:
+    """Every Atom feed: the whole tracker's, each site's and each monument's."""
+    feeds = [urls.timeline_feed_url(_URLS)]
+    feeds += [urls.timeline_feed_url(_URLS, site) for site in _ids(db_path, "sites", limit)]
+    feeds += [urls.monument_feed_url(_URLS, m) for m in _ids(db_path, "monuments", limit)]
+    return feeds

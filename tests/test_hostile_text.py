@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import httpx
 import pytest
 import yaml
@@ -29,7 +30,7 @@ import yaml
 from datasette_heritage.build.pipeline import build
 
 from .conftest import start_server
-from .site_pages import datasette_pages, plugin_pages
+from .site_pages import datasette_pages, feed_pages, plugin_pages
 
 ATTACKER = "attacker.invalid"
 # Each part would do something visible if it were parsed as HTML: set
@@ -240,7 +241,7 @@ def hostile_site(tmp_path_factory):
 
 def all_pages(db: Path) -> list[str]:
     pairs = plugin_pages(db) + datasette_pages(db)
-    paths = [p for pair in pairs for p in pair]
+    paths = [p for pair in pairs for p in pair] + feed_pages(db)
     paths += [
         "/heritage/sources?_search=script",
         "/heritage/monuments?_search=Temple",
@@ -261,6 +262,9 @@ def test_every_page_answers_and_json_is_served_as_json(hostile_site):
         if ".json" in path or ".geojson" in path or ".csljson" in path:
             assert "text/html" not in response.headers["content-type"], path
             json.loads(response.text)
+        if ".atom" in path:
+            assert response.headers["content-type"].startswith("application/atom+xml"), path
+            assert not feedparser.parse(response.text).bozo, path
     # The JSON carries the text as it is, for data users to escape themselves.
     monument = httpx.get(url + "/-/heritage/monuments/great-temple.json").json()
     assert monument["monument"]["name"] == hostile("Temple")
@@ -312,7 +316,7 @@ def test_no_hostile_text_runs_and_it_shows_as_text(browser, hostile_site):
     )
     checked_visible = 0
     for path in all_pages(db):
-        is_json = any(ext in path for ext in (".json", ".geojson", ".csljson"))
+        is_json = any(ext in path for ext in (".json", ".geojson", ".csljson", ".atom"))
         if is_json:
             page.goto(url + path)
         else:

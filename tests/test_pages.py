@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import sqlite3
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -729,3 +730,89 @@ async def test_every_page_has_the_search_in_its_header(real_db):
     for path in ("/", "/heritage", "/heritage/citations", "/-/heritage", "/-/heritage/timeline"):
         html = await get_html(ds, path)
         assert 'class="heritage-header-search" action="/-/heritage/search"' in html, path
+
+
+# -- Atom feeds -------------------------------------------------------------
+
+
+def parsed_feed(text: str):
+    import feedparser
+
+    parsed = feedparser.parse(text)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.version == "atom10"
+    return parsed
+
+
+async def get_feed(ds: Datasette, path: str):
+    response = await ds.client.get(path)
+    assert response.status_code == 200, (path, response.text[:300])
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    return parsed_feed(response.text)
+
+
+async def test_feeds_of_events_newest_first(ds, db_path):
+    events = sql(db_path, "SELECT id, title, date, site_id, date_start FROM events")
+    whole = await get_feed(ds, "/-/heritage/timeline.atom")
+    expected = sorted(events, key=lambda e: e["date_start"] or "", reverse=True)
+    assert len(whole.entries) == min(len(events), queries.FEED_LIMIT)
+    starts = [e.published for e in whole.entries]
+    assert starts == sorted(starts, reverse=True), "newest first"
+    assert {e.link for e in whole.entries} <= {
+        f"http://localhost/-/heritage/events/{e['id']}" for e in expected
+    }
+    for site in sql(db_path, "SELECT id FROM sites"):
+        feed = await get_feed(ds, f"/-/heritage/timeline.atom?site={site['id']}")
+        mine = {
+            f"http://localhost/-/heritage/events/{e['id']}"
+            for e in events
+            if e["site_id"] == site["id"]
+        }
+        assert {e.link for e in feed.entries} == mine
+    for monument in sql(db_path, "SELECT id FROM monuments"):
+        feed = await get_feed(ds, f"/-/heritage/monuments/{monument['id']}.atom")
+        affected = sql(
+            db_path, "SELECT event_id FROM event_monuments WHERE monument_id = ?", (monument["id"],)
+        )
+        assert {e.link.rsplit("/", 1)[1] for e in feed.entries} == {r[0] for r in affected}
+    for missing in ("/-/heritage/monuments/no-such.atom", "/-/heritage/timeline.atom?site=nope"):
+        assert (await ds.client.get(missing)).status_code == 404
+
+
+async def test_feed_entries_say_when_who_supports_who_disputes_and_the_sources(real_db):
+    ds = await started(real_db)
+    feed = await get_feed(ds, "/-/heritage/timeline.atom")
+    for entry in feed.entries:
+        event_id = entry.link.rsplit("/", 1)[1]
+        data = await get_json(ds, f"/-/heritage/events/{event_id}.json")
+        content = entry.content[0].value
+        assert data["event"]["when"]["display"] in content
+        assert f"Claims for ({len(data['supporting'])})" in content
+        assert f"Claims against ({len(data['disputing'])})" in content
+        for c in data["supporting"] + data["disputing"]:
+            assert c["claimant"] in content.replace("&#39;", "'")
+            assert f"#citation-{c['id']}" in content
+        assert ("(contested)" in entry.title) == data["event"]["contested"]
+    # Pages name their feed for feed readers.
+    for path, href in (
+        ("/-/heritage", "/-/heritage/timeline.atom"),
+        ("/-/heritage/timeline?site=palmyra", "/-/heritage/timeline.atom?site=palmyra"),
+        ("/-/heritage/monuments/temple-of-bel", "/-/heritage/monuments/temple-of-bel.atom"),
+    ):
+        html = await get_html(ds, path)
+        assert '<link rel="alternate" type="application/atom+xml" title="' in html
+        assert f'href="{href}"' in html, path
+
+
+async def test_feed_of_hostile_text_is_well_formed_and_escaped(hostile_pages_db):
+    ds = await started(hostile_pages_db)
+    for path in ("/-/heritage/timeline.atom", "/-/heritage/monuments/hostile-monument.atom"):
+        response = await ds.client.get(path)
+        assert "<script>" not in response.text
+        assert parsed_feed(response.text).entries
+        # The entries' HTML as a feed reader gets it (feedparser would
+        # sanitise it): the text escaped in it, shown as text.
+        atom = "{http://www.w3.org/2005/Atom}"
+        contents = [c.text for c in ET.fromstring(response.content).iter(f"{atom}content")]
+        assert contents and all("<script>" not in c for c in contents)
+        assert any("&lt;script&gt;alert(&#34;pwned&#34;)" in c for c in contents)

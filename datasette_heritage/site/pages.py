@@ -14,7 +14,7 @@ from datasette.database import Database
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
-from . import compat, queries, search, urls
+from . import compat, feed, queries, search, urls
 from .highlight import Passage, highlight, locatable
 from .which_database import PLUGIN_NAME, heritage_database
 
@@ -30,6 +30,8 @@ TILE_ATTRIBUTION = (
 def routes() -> list[tuple[str, Any]]:
     return [
         (rf"^{urls.BASE}{JSON}$", overview_page),
+        (rf"^{urls.BASE}/timeline\.atom$", timeline_feed),
+        (rf"^{urls.BASE}/monuments/{ID}\.atom$", monument_feed),
         (rf"^{urls.BASE}/timeline{JSON}$", timeline_page),
         (rf"^{urls.BASE}/search{JSON}$", search_page),
         (rf"^{urls.BASE}/monuments/{ID}{JSON}$", monument_page),
@@ -205,6 +207,7 @@ async def overview_page(datasette, request) -> Response:
         name: links.table(name) for name in ("sites", "monuments", "events", "sources", "citations")
     }
     data["tables"]["contested_events"] = links.table("events", contested="1")
+    data["feed"] = {"url": urls.timeline_feed_url(datasette), "title": "Latest events (Atom)"}
     return await _respond(
         datasette,
         request,
@@ -226,6 +229,10 @@ async def monument_page(datasette, request) -> Response:
     data["monument"]["site_timeline_url"] = links.timeline(site=data["monument"]["site_id"])
     data["monument"]["site_row_url"] = links.row("sites", data["monument"]["site_id"])
     data["monument"]["events_table_url"] = links.table("event_monuments", monument_id=monument_id)
+    data["feed"] = {
+        "url": urls.monument_feed_url(datasette, monument_id),
+        "title": f"Events at {data['monument']['name']} (Atom)",
+    }
     for e in data["events"]:
         links.event(e)
     return await _respond(
@@ -248,6 +255,10 @@ async def event_page(datasette, request) -> Response:
     links.event(data["event"])
     data["event"]["site_row_url"] = links.row("sites", data["event"]["site_id"])
     data["event"]["citations_table_url"] = links.table("citations", event_id=event_id)
+    data["feed"] = {
+        "url": urls.timeline_feed_url(datasette, data["event"]["site_id"]),
+        "title": f"Events at {data['event']['site_name']} (Atom)",
+    }
     for m in data["monuments"]:
         links.monument(m)
     for c in data["supporting"] + data["disputing"]:
@@ -322,6 +333,10 @@ async def timeline_page(datasette, request) -> Response:
     for e in data["events"]:
         links.event(e)
     data["filters"] = {"site": site, "kind": kind}
+    data["feed"] = {
+        "url": urls.timeline_feed_url(datasette, site),
+        "title": "Events at this site (Atom)" if site else "Latest events (Atom)",
+    }
     json_url = urls.timeline_url(datasette, json=True)
     if data["next"]:
         query = urlencode(
@@ -375,4 +390,63 @@ async def search_page(datasette, request) -> Response:
         json_url += "?" + urlencode({"q": text})
     return await _respond(
         datasette, request, db, "heritage/search.html", data, json_url, "heritage-search"
+    )
+
+
+async def _feed_response(
+    datasette, request, db: Database, data: dict[str, Any], title: str, page_url: str
+) -> Response:
+    absolute = lambda url: datasette.absolute_url(request, url)  # noqa: E731
+    entry_template = datasette.jinja_env.get_template("heritage/feed_entry.html")
+    entries = []
+    for event in data["events"]:
+        for c in event["citations"]:
+            c["absolute_url"] = absolute(urls.citation_url(datasette, c["source_id"], c["id"]))
+            c["source_absolute_url"] = absolute(urls.source_url(datasette, c["source_id"]))
+        url = absolute(urls.event_url(datasette, event["id"]))
+        entries.append(
+            {
+                "id": url,
+                "url": url,
+                "title": event["title"] + (" (contested)" if event["contested"] else ""),
+                "published": event["when"]["start"],
+                "updated": event["when"]["start"],
+                "categories": [event["kind_label"] or event["kind"]],
+                "content_html": await entry_template.render_async({"e": event}),
+            }
+        )
+    self_url = absolute(request.path + ("?" + request.query_string if request.query_string else ""))
+    body = feed.atom(
+        title=title,
+        feed_id=self_url,
+        self_url=self_url,
+        page_url=absolute(page_url),
+        author=datasette.metadata("title") or "datasette-heritage",
+        entries=entries,
+    )
+    return Response(body, content_type=feed.CONTENT_TYPE)
+
+
+async def timeline_feed(datasette, request) -> Response:
+    db, _ = await _open(datasette, request)
+    site = request.args.get("site") or None
+    data = await queries.feed(db, site=site)
+    if data is None:
+        raise NotFound(f"Site not found: {site}")
+    tracker = datasette.metadata("title") or "Heritage"
+    title = f"{tracker}: events at {data['scope']['name']}" if site else f"{tracker}: events"
+    page = urls.timeline_url(datasette) + ("?" + urlencode({"site": site}) if site else "")
+    return await _feed_response(datasette, request, db, data, title, page)
+
+
+async def monument_feed(datasette, request) -> Response:
+    db, _ = await _open(datasette, request)
+    monument_id = _id(request)
+    data = await queries.feed(db, monument=monument_id)
+    if data is None:
+        raise NotFound(f"Monument not found: {monument_id}")
+    tracker = datasette.metadata("title") or "Heritage"
+    title = f"{tracker}: events at {data['scope']['name']}"
+    return await _feed_response(
+        datasette, request, db, data, title, urls.monument_url(datasette, monument_id)
     )

@@ -516,3 +516,50 @@ async def search(db: Database, fts_query: str, limit: int = SEARCH_LIMIT) -> dic
     for source in results["sources"]:
         source["published_display"] = edtf_in_words(source["published"] or "") or None
     return results
+
+
+FEED_LIMIT = 50
+
+
+async def feed(
+    db: Database, site: str | None = None, monument: str | None = None, limit: int = FEED_LIMIT
+) -> dict[str, Any] | None:
+    """The latest events, newest first (by the earliest day each allows),
+    with their claims: of the whole tracker, of a site, or of a monument.
+    None when the site or monument does not exist."""
+    scope: dict[str, Any] = {}
+    if monument is not None:
+        scope = await _one(
+            db,
+            "SELECT m.id, m.name, m.site_id FROM monuments m WHERE m.id = :id",
+            {"id": monument},
+        )
+        if scope is None:
+            return None
+        chosen = """SELECT e.rowid AS event_rowid, e.* FROM event_monuments em
+            JOIN events e ON e.id = em.event_id WHERE em.monument_id = :monument
+            ORDER BY e.date_start DESC, e.rowid DESC LIMIT :limit"""
+    elif site is not None:
+        scope = await _one(db, "SELECT id, name FROM sites WHERE id = :site", {"site": site})
+        if scope is None:
+            return None
+        chosen = """SELECT rowid AS event_rowid, * FROM events WHERE site_id = :site
+            ORDER BY date_start DESC, rowid DESC LIMIT :limit"""
+    else:
+        chosen = """SELECT rowid AS event_rowid, * FROM events
+            ORDER BY date_start DESC, rowid DESC LIMIT :limit"""
+    # The page of events is chosen first, in index order, then labelled.
+    rows = await _rows(
+        db,
+        f"""
+        SELECT {EVENT_COLUMNS}, s.name AS site_name
+        FROM ({chosen}) e
+        JOIN sites s ON s.id = e.site_id LEFT JOIN event_kinds k ON k.id = e.kind
+        ORDER BY e.date_start DESC, e.event_rowid DESC""",
+        {"site": site, "monument": monument, "limit": limit},
+    )
+    events = [_event(r) for r in rows]
+    claims = _group(await _citations_for_events(db, _ids_json(events)), "event_id")
+    for event in events:
+        event["citations"] = claims.get(event["id"], [])
+    return {"scope": scope, "events": events}

@@ -29,6 +29,16 @@ def search_url(datasette, json: bool = False) -> str:
     return _page(datasette, "/search", json)
 
 
+def timeline_feed_url(datasette, site: str | None = None) -> str:
+    """The Atom feed of every event, or of a site's."""
+    url = _page(datasette, "/timeline.atom")
+    return url + ("?site=" + quote(site, safe="") if site else "")
+
+
+def monument_feed_url(datasette, monument_id: str) -> str:
+    return _page(datasette, "/monuments/" + quote(monument_id, safe="") + ".atom")
+
+
 def monument_url(datasette, monument_id: str, json: bool = False) -> str:
     return _page(datasette, "/monuments/" + quote(monument_id, safe=""), json)
 
