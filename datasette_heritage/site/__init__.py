@@ -6,7 +6,17 @@ named for its job.
 
 from datasette import hookimpl
 
-from . import badges, cells, datasette_links, facets, middleware, pages, renderers, sql_limits
+from . import (
+    badges,
+    cells,
+    crawlers,
+    datasette_links,
+    facets,
+    middleware,
+    pages,
+    renderers,
+    sql_limits,
+)
 
 
 @hookimpl
@@ -46,7 +56,7 @@ def prepare_connection(conn):
 
 @hookimpl
 def register_routes(datasette):
-    return pages.routes()
+    return pages.routes() + crawlers.routes()
 
 
 @hookimpl

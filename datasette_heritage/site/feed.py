@@ -19,8 +19,6 @@ ATOM = "http://www.w3.org/2005/Atom"
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-ET.register_namespace("", ATOM)
-
 
 def xml_text(value: Any) -> str:
     return _NOT_XML.sub("", "" if value is None else str(value))
@@ -33,9 +31,7 @@ def timestamp(day: str | None) -> str:
 
 
 def _add(parent: ET.Element, tag: str, text: Any = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(
-        parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attributes.items()}
-    )
+    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attributes.items()})
     if text is not None:
         element.text = xml_text(text)
     return element
@@ -51,7 +47,9 @@ def atom(
 ) -> bytes:
     """The feed document. Each entry: id, url, title, published and updated
     (ISO days), categories (labels), content_html."""
-    feed = ET.Element(f"{{{ATOM}}}feed")
+    # Plain names under a default namespace declared on the root: every
+    # element is Atom's, with no prefix for readers to trip on.
+    feed = ET.Element("feed", {"xmlns": ATOM})
     _add(feed, "title", title)
     _add(feed, "id", feed_id)
     _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
