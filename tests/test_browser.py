@@ -337,3 +337,89 @@ def test_an_arabic_source_reads_right_to_left_with_its_passages_highlighted(
         page.screenshot(path=str(artifacts / "heritage-event-rtl-quote.png"), full_page=True)
     finally:
         context.close()
+
+
+# Pairs of text elements (neither inside the other) whose boxes overlap by
+# more than a few pixels each way: text drawn over text.
+OVERLAPS = """() => {
+  const boxes = [];
+  for (const el of document.querySelectorAll('section.content *')) {
+    if (el.closest('.leaflet-container')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const ownText = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!ownText) continue;
+    for (const r of el.getClientRects()) {
+      if (r.width > 0 && r.height > 0) boxes.push([el, r]);
+    }
+  }
+  const found = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, ra] = boxes[i], [b, rb] = boxes[j];
+      if (a === b || a.contains(b) || b.contains(a)) continue;
+      const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (x > 4 && y > 4) found.push(a.textContent.trim().slice(0, 30) + ' / ' + b.textContent.trim().slice(0, 30));
+    }
+  }
+  return found.slice(0, 10);
+}"""
+
+
+def issue_pages(real_db) -> list[str]:
+    """The plugin's pages of each kind."""
+    event = rows(real_db, "SELECT id FROM events WHERE contested = 1 LIMIT 1")[0][0]
+    source = rows(real_db, "SELECT id FROM sources ORDER BY length(text) DESC LIMIT 1")[0][0]
+    return [
+        "/-/heritage",
+        "/-/heritage/timeline",
+        f"/-/heritage/monuments/{MONUMENT}",
+        f"/-/heritage/events/{event}",
+        f"/-/heritage/sources/{source}",
+        "/-/heritage/search?q=temple",
+    ]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_plugin_pages_fit_the_width_and_nothing_overlaps(
+    browser, real_server, real_db, artifacts, width
+):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.route(
+        re.compile(r".*"),
+        lambda route: (
+            route.continue_() if route.request.url.startswith(real_server) else route.abort()
+        ),
+    )
+    try:
+        for path in issue_pages(real_db):
+            page.goto(real_server + path, wait_until="networkidle")
+            name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
+            page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, (path, width, wide)
+            assert page.evaluate(OVERLAPS) == [], (path, width)
+    finally:
+        context.close()
+
+
+def test_monument_and_event_pages_print_as_dossiers(page, real_server, real_db, artifacts):
+    event = rows(real_db, "SELECT id FROM events WHERE contested = 1 LIMIT 1")[0][0]
+    for path in (f"/-/heritage/monuments/{MONUMENT}", f"/-/heritage/events/{event}"):
+        page.goto(real_server + path, wait_until="networkidle")
+        page.emulate_media(media="print")
+        # No navigation, search, footer or links to Datasette.
+        for selector in ("header", "footer.ft", ".heritage-header-search", ".heritage-links"):
+            assert not page.locator(selector).first.is_visible(), (path, selector)
+        assert page.locator("h1").is_visible()
+        # Links written out after their text.
+        link = page.locator(".heritage-claim a.heritage-quote-link").first
+        after = link.evaluate("el => getComputedStyle(el, '::after').content")
+        assert link.get_attribute("href") in after, after
+        if "monuments" in path:
+            assert page.locator(".heritage-map.heritage-map-ready").is_visible()
+        name = path.strip("/").replace("/", "-")
+        page.pdf(path=str(artifacts / f"{name}.pdf"))
+        page.emulate_media(media="screen")
