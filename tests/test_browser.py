@@ -423,3 +423,33 @@ def test_monument_and_event_pages_print_as_dossiers(page, real_server, real_db, 
         name = path.strip("/").replace("/", "-")
         page.pdf(path=str(artifacts / f"{name}.pdf"))
         page.emulate_media(media="screen")
+
+
+def test_feed_and_citations_as_readers_get_them(page, real_server, real_db):
+    import feedparser
+
+    from .test_renderers import STYLES, formatted
+
+    # The monument page names its feed; a feed reader reads it.
+    page.goto(real_server + f"/-/heritage/monuments/{MONUMENT}")
+    href = page.locator('link[rel="alternate"][type="application/atom+xml"]').get_attribute("href")
+    assert page.locator("a.heritage-feed-link").get_attribute("href") == href
+    feed = feedparser.parse(page.request.get(real_server + href).text())
+    assert not feed.bozo and feed.entries
+    events = rows(
+        real_db,
+        """SELECT e.title FROM event_monuments em JOIN events e ON e.id = em.event_id
+        WHERE em.monument_id = ? ORDER BY e.date_start DESC""",
+        (MONUMENT,),
+    )
+    assert [e.title.replace(" (contested)", "") for e in feed.entries] == [r[0] for r in events]
+    # The sources table offers CSL-JSON; formatted, each credited source has
+    # its credit as author.
+    page.goto(real_server + "/heritage/sources")
+    csl = page.locator("p.export-links a", has_text="csljson").get_attribute("href")
+    items = page.request.get(real_server + csl).json()
+    for style in STYLES:
+        cites, entries = formatted(items, style)
+        assert len(set(cites)) == len(items)
+    credits = rows(real_db, "SELECT credit FROM sources WHERE credit IS NOT NULL")
+    assert all(any(e.startswith(c[0].split("/")[0]) for e in entries) for c in credits)

@@ -247,6 +247,12 @@ def all_pages(db: Path) -> list[str]:
         "/heritage/monuments?_search=Temple",
         "/heritage/monuments.geojson",
         "/heritage/sources.csljson",
+        "/heritage/sources.ris",
+        "/heritage/citations?_search=script",
+        "/heritage/events?_search=script",
+        "/-/heritage/sitemap.xml",
+        "/-/heritage/sitemap-monuments-1.xml",
+        "/robots.txt",
         "/heritage/events?_facet=kind&_facet_year=date",
         "/heritage/citation_details",
     ]
@@ -316,7 +322,10 @@ def test_no_hostile_text_runs_and_it_shows_as_text(browser, hostile_site):
     )
     checked_visible = 0
     for path in all_pages(db):
-        is_json = any(ext in path for ext in (".json", ".geojson", ".csljson", ".atom"))
+        is_json = any(
+            ext in path
+            for ext in (".json", ".geojson", ".csljson", ".atom", ".ris", ".xml", ".txt")
+        )
         if is_json:
             page.goto(url + path)
         else:

@@ -47,3 +47,11 @@ def jinja_environment(datasette, request=None) -> Environment:
     if hasattr(datasette, "get_jinja_environment"):
         return datasette.get_jinja_environment(request)
     return datasette.jinja_env
+
+
+async def instance_title(datasette) -> str | None:
+    """The site's title from its metadata."""
+    if hasattr(datasette, "get_instance_metadata"):
+        # 1.0: metadata is read asynchronously, from the internal database.
+        return (await datasette.get_instance_metadata()).get("title")
+    return datasette.metadata("title")

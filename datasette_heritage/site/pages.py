@@ -397,7 +397,9 @@ async def _feed_response(
     datasette, request, db: Database, data: dict[str, Any], title: str, page_url: str
 ) -> Response:
     absolute = lambda url: datasette.absolute_url(request, url)  # noqa: E731
-    entry_template = datasette.jinja_env.get_template("heritage/feed_entry.html")
+    entry_template = compat.jinja_environment(datasette, request).get_template(
+        "heritage/feed_entry.html"
+    )
     entries = []
     for event in data["events"]:
         for c in event["citations"]:
@@ -421,7 +423,7 @@ async def _feed_response(
         feed_id=self_url,
         self_url=self_url,
         page_url=absolute(page_url),
-        author=datasette.metadata("title") or "datasette-heritage",
+        author=await compat.instance_title(datasette) or "datasette-heritage",
         entries=entries,
     )
     return Response(body, content_type=feed.CONTENT_TYPE)
@@ -433,7 +435,7 @@ async def timeline_feed(datasette, request) -> Response:
     data = await queries.feed(db, site=site)
     if data is None:
         raise NotFound(f"Site not found: {site}")
-    tracker = datasette.metadata("title") or "Heritage"
+    tracker = await compat.instance_title(datasette) or "Heritage"
     title = f"{tracker}: events at {data['scope']['name']}" if site else f"{tracker}: events"
     page = urls.timeline_url(datasette) + ("?" + urlencode({"site": site}) if site else "")
     return await _feed_response(datasette, request, db, data, title, page)
@@ -445,7 +447,7 @@ async def monument_feed(datasette, request) -> Response:
     data = await queries.feed(db, monument=monument_id)
     if data is None:
         raise NotFound(f"Monument not found: {monument_id}")
-    tracker = datasette.metadata("title") or "Heritage"
+    tracker = await compat.instance_title(datasette) or "Heritage"
     title = f"{tracker}: events at {data['scope']['name']}"
     return await _feed_response(
         datasette, request, db, data, title, urls.monument_url(datasette, monument_id)
