@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import pytest
 from datasette.app import Datasette
+from markupsafe import escape
 
 from datasette_heritage.build.pipeline import build
 from datasette_heritage.folding import normalise
@@ -274,9 +275,16 @@ async def test_source_page_shows_what_monitors_keep(ds, db_path):
             assert accessed == "not recorded"
         if source["text_sha256"]:
             assert f'<code class="heritage-sha256">{source["text_sha256"]}</code>' in facts
+        # A photo's credit is shown as the photo's, apart from the text's credit.
+        photo_credits = json.loads(source["photo_credits"])
+        shown = re.search(r"<dt>Photo credits</dt><dd>(.*?)</dd>", facts, re.S)
+        assert bool(shown) == bool(photo_credits)
+        for credit in photo_credits:
+            assert str(escape(credit)) in shown.group(1)
         data = (await get_json(ds, page + ".json"))["source"]
         for key in ("source_type", "archive_url", "accessed", "text_sha256"):
             assert data[key] == source[key]
+        assert data["photo_credits"] == photo_credits
 
 
 async def test_quotes_run_their_sources_way_with_the_editors_translation(ds, db_path):

@@ -398,6 +398,7 @@ class RecordLoader:
                     "title": r["title"],
                     "publisher": r.get("publisher"),
                     "credit": r.get("credit"),
+                    "photo_credits": json.dumps(r.get("photo_credits") or [], ensure_ascii=False),
                     "source_type": r.get("source_type"),
                     "published": published.text if published else None,
                     "published_start": published.start if published else None,

@@ -67,6 +67,7 @@ TABLES: dict[str, tuple[dict[str, Any], Any, list[tuple[str, str, str]]]] = {
             "title": str,
             "publisher": str,
             "credit": str,
+            "photo_credits": str,
             "source_type": str,
             "published": str,
             "published_start": str,
@@ -207,12 +208,17 @@ JOIN sources src ON src.id = c.source_id
 LEFT JOIN event_monuments em ON em.event_id = e.id
 LEFT JOIN monuments m ON m.id = em.monument_id""",
     # One row per monument affected by an event, with the event's date and weight.
+    # identification: explicit when a supporting citation names the monument,
+    # inferred when every one is tied to it by the editors' inference.
     "monument_damage": """
 SELECT m.id AS monument_id, m.name AS monument_name, m.site_id, m.type, m.latitude,
        m.longitude, e.id AS event_id, e.kind AS event_kind, e.title AS event_title,
        e.date AS event_date, e.date_start, e.date_end, e.date_precision,
        em.damage_level, d.rank AS damage_rank, em.cause, e.contested,
-       e.supporting_sources, e.disputing_sources
+       e.supporting_sources, e.disputing_sources,
+       (SELECT CASE WHEN max(c.identification = 'explicit') THEN 'explicit'
+                    WHEN count(*) THEN 'inferred' END
+        FROM citations c WHERE c.event_id = e.id AND c.stance = 'supports') AS identification
 FROM event_monuments em
 JOIN monuments m ON m.id = em.monument_id
 JOIN events e ON e.id = em.event_id
@@ -220,7 +226,8 @@ LEFT JOIN damage_levels d ON d.id = em.damage_level""",
     # What each outlet reported: one row per source and event it speaks to.
     "source_reports": """
 SELECT src.id AS source_id, src.title AS source_title, src.publisher, src.credit,
-       src.source_type, src.published, e.id AS event_id, e.title AS event_title, e.date AS event_date,
+       src.source_type, src.published, e.id AS event_id, e.title AS event_title,
+       e.date AS event_date,
        count(c.id) AS citations,
        group_concat(DISTINCT c.claimant) AS claimants,
        group_concat(DISTINCT c.stance) AS stances

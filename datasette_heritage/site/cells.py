@@ -93,7 +93,7 @@ FLAG_TITLES = {
     "verified": "The quote was found in the source's stored text",
 }
 # JSON arrays of names.
-LIST_COLUMNS = {"alternative_names"}
+LIST_COLUMNS = {"alternative_names", "photo_credits"}
 # Longer text is cut to an excerpt of about EXCERPT_CHARS on table and query
 # pages: enough to recognise a passage, short enough to keep rows low.
 EXCERPT_CHARS = 90

@@ -323,7 +323,7 @@ async def source(db: Database, source_id: str) -> dict[str, Any] | None:
     row = await _one(
         db,
         """
-        SELECT s.id, s.title, s.publisher, s.credit, s.source_type,
+        SELECT s.id, s.title, s.publisher, s.credit, s.photo_credits, s.source_type,
                t.label AS source_type_label, t.description AS source_type_description,
                s.published, s.published_start, s.published_end, s.published_precision,
                s.published_note, s.url, s.archive_url, s.accessed, s.language, s.text,
@@ -337,6 +337,7 @@ async def source(db: Database, source_id: str) -> dict[str, Any] | None:
     source_row = {k: v for k, v in row.items() if not k.startswith("published")}
     source_row["published"] = when(row, "published")
     source_row["direction"] = direction(row["language"])
+    source_row["photo_credits"] = json.loads(row["photo_credits"] or "[]")
     # In reading order; a passage not located in the text goes last.
     citations = await _rows(
         db,
