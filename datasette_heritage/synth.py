@@ -71,7 +71,7 @@ VOCABULARIES: dict[str, list[tuple[str, str, int | None, str]]] = {
         ("newspaper", "Newspaper", 2, "A newspaper, in print or online."),
         ("broadcaster", "Broadcaster", 3, "A television or radio broadcaster."),
         ("online-news", "Online news outlet", 4, "A news outlet only online."),
-        ("news-media", "News media (kind not known)", 5, "The text does not show the outlet."),
+        ("news-media", "News media, outlet unknown", 5, "The text does not show the outlet."),
         ("monitor-ngo", "Monitor / NGO", 6, "A monitoring group's report."),
     ],
     "monument_types": [
