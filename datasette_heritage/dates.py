@@ -1,8 +1,8 @@
 """EDTF dates: the earliest and latest day they allow, and how precise they are.
 
-The ``edtf`` library is the authority on what is valid EDTF, but it takes about
-10 ms a date (measured: 1,000 parses of ``2015-05/2016-03`` in 10.4 s), which
-would dominate a build of 300,000 events. The forms editors use nearly always
+The ``edtf`` library is the authority on what is valid EDTF, but it is slow to
+import and slow per date: at hundreds of thousands of events it would
+dominate a build (benchmarks/profile_build.py). The forms editors use nearly always
 (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, optionally ``?``/``~``/``%``, and
 intervals of those) are parsed here directly; everything else (seasons,
 unspecified digits such as ``201X``, ...) goes to the library.

@@ -8,9 +8,8 @@ PyYAML's composer and constructor, for three reasons:
   crashes on very deep input), duplicate keys are errors, not last-wins;
 - line numbers: every mapping, key and list item keeps its line, so a problem
   found later (schema, references, quotes) can name ``file:line``;
-- speed: skipping the node graph makes loading about 2x faster than
-  ``yaml.load(..., Loader=CSafeLoader)`` and over 10x faster than
-  ``yaml.safe_load`` (see benchmarks/).
+- speed: skipping the node graph makes loading faster than PyYAML's own
+  loaders, libyaml's included (benchmarks/README.md, "YAML parser").
 
 Plain scalars follow the YAML 1.2 core schema: ``yes``/``no``/``on``/``off``
 stay strings and dates stay strings (EDTF is parsed later, on purpose).
