@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..build.quotes import normalise
 from .extract import Article, extract
-from .sources_folder import EditorError, source_files, sources_dir
+from .sources_folder import EditorError, SourceFile, source_files, sources_dir
 
 # Words of the headline kept in an id, and the most characters they take.
 ID_WORDS = 8
@@ -60,7 +60,7 @@ def add_source(file: Path, data_dir: Path) -> AddedSource:
     return AddedSource(source_id, record_file, text_file, article)
 
 
-def _same_text(text: str, existing: list) -> object | None:
+def _same_text(text: str, existing: list[SourceFile]) -> SourceFile | None:
     """The existing source whose stored text is this text (white space,
     quotation marks and dashes folded as quotes are), if any."""
     wanted = normalise(text)

@@ -144,12 +144,13 @@ def extract_html(raw: bytes | str, where: str = "page") -> Article:
         )
     except Exception as error:
         raise ExtractionError(f"{where}: the page cannot be read ({error})") from None
-    if document is None or not (document.text or "").strip():
+    # (A dict only when asked for one: as_dict is not set here.)
+    if document is None or isinstance(document, dict) or not (document.text or "").strip():
         raise ExtractionError(
             f"{where}: no article text found: it looks like a home page, a list of links or "
             "a page that needs JavaScript (expected a saved article page)"
         )
-    body = _paragraphs(document.text.splitlines())
+    body = _paragraphs((document.text or "").splitlines())
     _too_short(body, where, "too little article text: is it a home page or a list of links?")
     try:
         tree = lxml_html.fromstring(raw if isinstance(raw, bytes) else raw.encode("utf-8"))
@@ -260,6 +261,7 @@ def extract_pdf(path: Path) -> Article:
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
+            opened: int
             try:
                 opened = reader.decrypt("")
             except Exception:

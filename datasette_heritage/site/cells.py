@@ -166,8 +166,8 @@ def _render(
         return badges.term_badge(vocabulary, raw, term[0], term[2], term[1], href)
 
     if column in FIXED_TERMS:
-        term = FIXED_TERMS[column].get(raw)
-        return badges.term_badge(column, raw, term[0], title=term[1]) if term else None
+        fixed = FIXED_TERMS[column].get(raw)
+        return badges.term_badge(column, raw, fixed[0], title=fixed[1]) if fixed else None
 
     if column == "url":
         text = str(raw).strip()

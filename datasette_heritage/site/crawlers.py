@@ -135,7 +135,7 @@ async def sitemap_pages(datasette, request) -> Response:
         "SELECT id FROM sites ORDER BY rowid LIMIT :limit", {"limit": SITEMAP_SIZE - 2}
     )
     pages = [urls.overview_url(datasette), urls.timeline_url(datasette)]
-    pages += [urls.heritage_url_for(datasette, "sites", r[0]) for r in sites.rows]
+    pages += [page for r in sites.rows if (page := urls.heritage_url_for(datasette, "sites", r[0]))]
     return _urlset([datasette.absolute_url(request, page) for page in pages])
 
 

@@ -62,7 +62,7 @@ async def row_link_vars(
 ) -> dict[str, Any]:
     if view_name != "row" or table not in ROW_LABELS or request is None:
         return {}
-    if not await is_heritage_database(datasette, database):
+    if database is None or not await is_heritage_database(datasette, database):
         return {}
     pks = urlsafe_components(request.url_vars.get("pks", ""))
     if len(pks) != 1:

@@ -103,7 +103,8 @@ def highlight(text: str, passages: Sequence[Passage]) -> Markup:
         ending = ends.get(point, set())
         if ending and any(p.citation_id in ending for p in stack):
             depth = min(i for i, p in enumerate(stack) if p.citation_id in ending)
-            reopen, done = [], []
+            reopen: list[Passage] = []
+            done: list[Passage] = []
             while len(stack) > depth:
                 passage = close_mark()
                 (done if passage.citation_id in ending else reopen).append(passage)

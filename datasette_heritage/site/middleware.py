@@ -51,7 +51,7 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
                 for name, value in security.ALL_RESPONSE_HEADERS:
                     headers = _set(headers, name, value, replace=False)
                 if on_plugin_page:
-                    for name, value in plugin_headers:
+                    for name, value in plugin_headers or ():
                         headers = _set(headers, name, value, replace=True)
                 cache = caching.cache_control(datasette, scope, message["status"], headers)
                 if cache is not None:

@@ -318,7 +318,7 @@ async def source_page(datasette, request) -> Response:
 
 
 def _is_web_address(url: str | None) -> bool:
-    return bool(url) and url.lower().startswith(("http://", "https://"))
+    return bool(url and url.lower().startswith(("http://", "https://")))
 
 
 async def timeline_page(datasette, request) -> Response:

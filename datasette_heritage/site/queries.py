@@ -239,7 +239,7 @@ def timeline_strip(months: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "unit": unit,
         "bars": bars,
         "coarse": coarse,
-        "max": max((b["events"] for b in bars), default=0),
+        "max": max((counts[k] for k in keys), default=0),
     }
 
 
@@ -401,7 +401,8 @@ async def timeline(
     on date_start, or on (site_id or kind, date_start), holds them in exactly
     that order, so a page is read from the index with no sort.
     """
-    where, params = [], {"limit": page_size + 1}
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": page_size + 1}
     if site:
         where.append("site_id = :site")
         params["site"] = site
@@ -528,7 +529,7 @@ async def feed(
     """The latest events, newest first (by the earliest day each allows),
     with their claims: of the whole tracker, of a site, or of a monument.
     None when the site or monument does not exist."""
-    scope: dict[str, Any] = {}
+    scope: dict[str, Any] | None = {}
     if monument is not None:
         scope = await _one(
             db,

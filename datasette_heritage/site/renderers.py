@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from datasette.utils.asgi import Response
@@ -144,7 +144,7 @@ TITLE_COLUMNS = ("source_title", "title")
 CSL_NEEDS = "a source's id (or source_id), title (or source_title) and published"
 
 
-def _first(columns: Sequence[str], names: Sequence[str]) -> str | None:
+def _first(columns: Collection[str], names: Sequence[str]) -> str | None:
     return next((name for name in names if name in columns), None)
 
 
@@ -336,8 +336,9 @@ def ris_record(item: dict[str, Any]) -> str:
     lines += [("AU", author["literal"]) for author in item.get("author", [])]
     lines.append(("T2", item.get("container-title")))
     issued = item.get("issued")
-    lines.append(("DA", _ris_date(issued)))
-    lines.append(("PY", _ris_date(issued)[:4] if _ris_date(issued) else None))
+    date = _ris_date(issued)
+    lines.append(("DA", date))
+    lines.append(("PY", date[:4] if date else None))
     lines.append(("UR", item.get("URL")))
     lines.append(("Y2", _ris_date(item.get("accessed"))))
     lines.append(("LA", item.get("language")))
