@@ -78,12 +78,13 @@ def edits(data: Path) -> list[tuple]:
 
 
 def dump(db_path: Path) -> dict[str, Any]:
+    from datasette_heritage.build import summaries
     from datasette_heritage.build.writer import TABLES, VIEWS
 
     conn = sqlite3.connect(db_path)
     out = {
         name: sorted(conn.execute(f"SELECT * FROM [{name}]").fetchall(), key=repr)
-        for name in list(TABLES) + list(VIEWS)
+        for name in list(TABLES) + list(summaries.TABLES) + list(VIEWS)
     }
     conn.close()
     return out

@@ -9,10 +9,13 @@ and requests one page at a time over a keep-alive loopback connection, so
 the figures are latencies, not throughput. Ids are a fixed sample of the
 database's monuments, events and sources.
 
-Prints p50/p95 per kind of page, the ratio of each plugin page to
-Datasette's row page of the same table, and the facet and query checks:
-no facet may time out (``facets_timed_out`` in the table JSON), no saved
-query may fail or take over Datasette's 1000 ms SQL limit.
+Prints p50/p95 per kind of page, the server's CPU time per request (from
+/proc, so load from elsewhere on the machine does not count), the ratio of
+each plugin page to Datasette's row page of the same table, and the checks
+against Datasette's limits: every table and view page of the database with
+its default facets (no facet may time out, nor the row count, which
+Datasette gives up on silently after the SQL time limit), and every saved
+query (none may fail or take over the 1000 ms SQL limit).
 
 Usage: python benchmarks/page_speed.py --citations 1000000 [--requests 200]
 """
@@ -144,19 +147,24 @@ def page_groups(ids: dict[str, list[str]]) -> dict[str, list[str]]:
     return groups
 
 
-def metadata_checks() -> tuple[dict[str, list[str]], list[str]]:
-    """(table -> its default facets, saved query names) from metadata.yml."""
+def metadata_checks(db_path: Path) -> tuple[dict[str, list[str]], list[str]]:
+    """(every table and view of the database -> its default facets from
+    metadata.yml, saved query names)."""
     import yaml
 
-    if not METADATA.exists():
-        return {}, []
-    meta = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' ORDER BY type, name"
+        )
+    ]
+    conn.close()
+    meta = yaml.safe_load(METADATA.read_text(encoding="utf-8")) if METADATA.exists() else {}
     database = (meta.get("databases") or {}).get("heritage") or {}
-    facets = {
-        t: [facet_column(f) for f in (v or {}).get("facets", [])]
-        for t, v in (database.get("tables") or {}).items()
-        if (v or {}).get("facets")
-    }
+    tables = database.get("tables") or {}
+    facets = {t: [facet_column(f) for f in (tables.get(t) or {}).get("facets", [])] for t in names}
     return facets, sorted(database.get("queries") or {})
 
 
@@ -169,9 +177,17 @@ def facet_column(facet: Any) -> str:
     return facet
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its threads so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load_generator(port: int, plan: dict[str, Any]) -> dict[str, Any]:
     """Runs in the pinned child: latencies per group, facet and query checks."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    server = plan["server_pid"]
 
     def get(path: str) -> tuple[float, int, bytes]:
         started = time.perf_counter()
@@ -187,24 +203,32 @@ def load_generator(port: int, plan: dict[str, Any]) -> dict[str, Any]:
             get(path)
     for name, paths in groups.items():
         times, failures = [], []
+        cpu = cpu_seconds(server)
         for i in range(plan["requests"]):
             path = paths[i % len(paths)]
             ms, status, _ = get(path)
             times.append(ms)
             if status != 200:
                 failures.append(f"{status} {path}")
-        results["pages"][name] = {"ms": times, "failures": failures[:5]}
+        cpu_ms = (cpu_seconds(server) - cpu) * 1000 / plan["requests"]
+        results["pages"][name] = {"ms": times, "cpu_ms": cpu_ms, "failures": failures[:5]}
     for table, facets in plan["facets"].items():
-        times, timed_out, status = [], set(), 200
+        # The table or view page as a visitor gets it (HTML, default page
+        # size and facets), then its JSON for what timed out.
+        times, status = [], 200
+        cpu = cpu_seconds(server)
         for _ in range(plan["check_repeats"]):
-            ms, status, body = get(f"/heritage/{table}.json?_size=1")
+            ms, status, html = get(f"/heritage/{table}")
             times.append(ms)
-            if status == 200:
-                # Datasette 0.65 leaves a facet that timed out out of the JSON
-                # (and names it only on the HTML page).
-                present = set(json.loads(body).get("facet_results") or {})
-                timed_out.update(set(facets) - present)
-        _, _html_status, html = get(f"/heritage/{table}?_size=1")
+        cpu_ms = (cpu_seconds(server) - cpu) * 1000 / plan["check_repeats"]
+        timed_out, count = set(), None
+        _, json_status, body = get(f"/heritage/{table}.json?_size=1")
+        if json_status == 200:
+            data = json.loads(body)
+            # Datasette 0.65 leaves a facet that timed out out of the JSON
+            # (and names it only on the HTML page); a count it gave up on is null.
+            timed_out.update(set(facets) - set(data.get("facet_results") or {}))
+            count = data.get("filtered_table_rows_count")
         if b"facets-timed-out" in html and not timed_out:
             timed_out.add("(only the HTML page says which)")
         results["facets"].append(
@@ -212,18 +236,24 @@ def load_generator(port: int, plan: dict[str, Any]) -> dict[str, Any]:
                 "table": table,
                 "facets": facets,
                 "ms": times,
+                "cpu_ms": cpu_ms,
                 "status": status,
+                "count": count,
                 "timed_out": sorted(timed_out),
             }
         )
     for query in plan["queries"]:
         times, status, error = [], 200, None
+        cpu = cpu_seconds(server)
         for _ in range(plan["check_repeats"]):
-            ms, status, body = get(f"/heritage/{query}.json?_size=1")
+            ms, status, body = get(f"/heritage/{query}.json")
             times.append(ms)
             if status != 200:
                 error = body.decode(errors="replace")[:200]
-        results["queries"].append({"query": query, "ms": times, "status": status, "error": error})
+        cpu_ms = (cpu_seconds(server) - cpu) * 1000 / plan["check_repeats"]
+        results["queries"].append(
+            {"query": query, "ms": times, "cpu_ms": cpu_ms, "status": status, "error": error}
+        )
     return results
 
 
@@ -259,7 +289,7 @@ def main() -> None:
         f"database: {db_path} ({db_path.stat().st_size / 2**20:,.0f} MiB, "
         f"{args.citations:,} citations)"
     )
-    facets, queries = metadata_checks()
+    facets, queries = metadata_checks(db_path)
     plan = {
         "groups": page_groups(sample_ids(db_path, args.sample)),
         "requests": args.requests,
@@ -267,9 +297,10 @@ def main() -> None:
         "queries": queries,
         "check_repeats": args.check_repeats,
     }
+    server, port = start_server(db_path)
+    plan["server_pid"] = server.pid
     plan_file = db_path.parent / "plan.json"
     plan_file.write_text(json.dumps(plan))
-    server, port = start_server(db_path)
     try:
         done = subprocess.run(
             [*pinned("1"), sys.executable, __file__, "--child", str(port), str(plan_file)],
@@ -308,15 +339,23 @@ def report(results: dict[str, Any]) -> None:
                 p50.get(f"datasette {page} row{suffix}") or row_pages[suffix]
             )
     listing = {"overview": "monuments", "timeline": "events"}
+    cpu = {name: r["cpu_ms"] for name, r in pages.items()}
+    cpu_ratios = {}
     for name, r in pages.items():
-        ratio = listing_ratio = ""
+        ratio = listing_ratio = cpu_ratio = ""
         if name.startswith("heritage "):
             ratio = f"{ratios[name]:.2f}x"
             page, dot, _ = name.split(" ", 1)[1].partition(".")
+            suffix = ".json" if dot else ""
             if page in listing:
                 # A listing page against Datasette's table page of the same rows.
-                table = p50[f"datasette {listing[page]} table{'.json' if dot else ''}"]
-                listing_ratio = f"{p50[name] / table:.2f}x"
+                other = f"datasette {listing[page]} table{suffix}"
+                listing_ratio = f"{p50[name] / p50[other]:.2f}x"
+            else:
+                other = f"datasette {page} row{suffix}"
+            if cpu[other]:
+                cpu_ratios[name] = cpu[name] / cpu[other]
+                cpu_ratio = f"{cpu_ratios[name]:.2f}x"
         rows.append(
             [
                 name,
@@ -324,8 +363,10 @@ def report(results: dict[str, Any]) -> None:
                 f"{p50[name]:.1f}",
                 f"{percentile(r['ms'], 95):.1f}",
                 f"{max(r['ms']):.1f}",
+                f"{r['cpu_ms']:.1f}",
                 ratio,
                 listing_ratio,
+                cpu_ratio,
             ]
         )
         failures += r["failures"]
@@ -337,38 +378,53 @@ def report(results: dict[str, Any]) -> None:
             "p50 ms",
             "p95 ms",
             "max ms",
+            "server CPU ms",
             "p50 / Datasette row page",
             "p50 / Datasette table page",
+            "server CPU / Datasette's (row page; table page for listings)",
         ],
         rows,
     )
     rows = [
         [
             f["table"],
-            ", ".join(f["facets"]),
+            ", ".join(f["facets"]) or "-",
             f"{percentile(f['ms'], 50):.0f}",
             f"{max(f['ms']):.0f}",
+            f"{f['cpu_ms']:.0f}",
             str(f["status"]),
+            "gave up" if f["count"] is None else f"{f['count']:,}",
             ", ".join(f["timed_out"]) or "none",
         ]
         for f in results["facets"]
     ]
     print()
     print_table(
-        ["table (default facets)", "facets", "p50 ms", "max ms", "status", "facets timed out"], rows
+        [
+            "table or view page (default facets)",
+            "facets",
+            "p50 ms",
+            "max ms",
+            "server CPU ms",
+            "status",
+            "row count",
+            "facets timed out",
+        ],
+        rows,
     )
     rows = [
         [
             q["query"],
             f"{percentile(q['ms'], 50):.0f}",
             f"{max(q['ms']):.0f}",
+            f"{q['cpu_ms']:.0f}",
             str(q["status"]),
             (q["error"] or "").replace("|", "/")[:80],
         ]
         for q in results["queries"]
     ]
     print()
-    print_table(["saved query", "p50 ms", "max ms", "status", "error"], rows)
+    print_table(["saved query", "p50 ms", "max ms", "server CPU ms", "status", "error"], rows)
     timed_out = sum(len(f["timed_out"]) for f in results["facets"])
     slow = [
         q["query"]
@@ -377,9 +433,10 @@ def report(results: dict[str, Any]) -> None:
     ]
     print()
     failing_tables = [f["table"] for f in results["facets"] if f["status"] != 200]
+    uncounted = [f["table"] for f in results["facets"] if f["count"] is None]
     print(
-        f"pages failing: {len(failures)} {failures[:5]}; table pages with default facets "
-        f"failing (over the SQL time limit): {failing_tables}"
+        f"pages failing: {len(failures)} {failures[:5]}; table and view pages failing "
+        f"(over the SQL time limit): {failing_tables}; row counts given up: {uncounted}"
     )
     print(
         f"facets timed out: {timed_out}; saved queries failing or over "
@@ -394,7 +451,10 @@ def report(results: dict[str, Any]) -> None:
         json.dumps(
             {
                 "p50": p50,
+                "cpu_ms": cpu,
                 "ratios": ratios,
+                "cpu_ratios": cpu_ratios,
+                "counts_given_up": uncounted,
                 "facets_timed_out": timed_out,
                 "queries_failing": slow,
                 "page_failures": len(failures),

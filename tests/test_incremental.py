@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from datasette_heritage.build import incremental
+from datasette_heritage.build import incremental, summaries
 from datasette_heritage.build.manifest import CACHE_ENV
 from datasette_heritage.build.pipeline import build
 from datasette_heritage.build.problems import BuildError
@@ -47,7 +47,7 @@ def dump(db_path):
     search finds, after FTS5's own integrity check."""
     conn = sqlite3.connect(db_path)
     out = {}
-    for name in list(TABLES) + list(VIEWS):
+    for name in list(TABLES) + list(summaries.TABLES) + list(VIEWS):
         rows = conn.execute(f"SELECT * FROM [{name}]").fetchall()
         out[name] = sorted(rows, key=repr)
     for table, _columns in FTS.items():

@@ -10,7 +10,7 @@ import sqlite3
 
 import sqlite_utils
 
-from . import writer
+from . import summaries, writer
 from .data_files import RECORD_TABLES
 from .reread import RereadRows
 
@@ -38,6 +38,7 @@ def replace_rows_of_files(db: sqlite_utils.Database, reread: RereadRows) -> dict
     }
     # Citations go with their events, not by file: their full-text entries too.
     _update_full_text_search(conn, "citations", _OF_EVENTS, old_event_ids, delete=True)
+    summaries.remove(conn, old_events)
     for table in ("event_monuments", "citations"):
         cursor = conn.execute(
             f"DELETE FROM [{table}] WHERE {_OF_EVENTS}",
@@ -64,6 +65,7 @@ def replace_rows_of_files(db: sqlite_utils.Database, reread: RereadRows) -> dict
     touched_monuments |= {row["monument_id"] for row in reread.rows.get("event_monuments", [])}
     touched_monuments |= {row["id"] for row in reread.rows.get("monuments", [])}
     writer.update_derived_columns(db, events=new_events, monuments=sorted(touched_monuments))
+    summaries.add(conn, new_events)
     return counts
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import writer
+from . import summaries, writer
 from .atomic_write import recover_interrupted_write, remove_stale_temp_files, swapped_in
 from .incremental import apply_edits, find_edits
 from .manifest import Manifest, take_manifest
@@ -89,6 +89,7 @@ def _build_cold(
         writer.create_indexes(db)
         with db.conn:
             writer.update_derived_columns(db)
+            summaries.write(db.conn)
         writer.create_full_text_search(db)
         writer.create_views(db)
         writer.gather_statistics(db)

@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from ..schema import VOCABULARIES
+from . import summaries
 
 VOCABULARY_COLUMNS = {"id": str, "label": str, "description": str, "rank": int}
 
@@ -191,50 +192,81 @@ DERIVED_SQL = {
         WHERE em.monument_id = monuments.id ORDER BY d.rank LIMIT 1)""",
 }
 
+# The views read their base table's rows and look up the other columns with
+# scalar subqueries, not joins: Datasette counts a view's rows on every page
+# (select count(*) from the view), and SQLite then reads the base table
+# alone (and, for citation_details, the monuments of each event) instead
+# of joining a million rows. Every reference they look up exists (the
+# build checks foreign keys), so the rows are those the joins would give.
 VIEWS = {
     # One row per citation and affected monument: a CSV that stands on its own.
     "citation_details": """
-SELECT c.id AS citation_id, e.id AS event_id, e.kind AS event_kind, e.title AS event_title,
-       e.date AS event_date, e.date_start, e.date_end, e.date_precision, e.contested,
-       e.site_id, s.name AS site_name, em.monument_id, m.name AS monument_name,
+SELECT c.id AS citation_id, c.event_id,
+       (SELECT kind FROM events WHERE id = c.event_id) AS event_kind,
+       (SELECT title FROM events WHERE id = c.event_id) AS event_title,
+       (SELECT date FROM events WHERE id = c.event_id) AS event_date,
+       (SELECT date_start FROM events WHERE id = c.event_id) AS date_start,
+       (SELECT date_end FROM events WHERE id = c.event_id) AS date_end,
+       (SELECT date_precision FROM events WHERE id = c.event_id) AS date_precision,
+       (SELECT contested FROM events WHERE id = c.event_id) AS contested,
+       (SELECT site_id FROM events WHERE id = c.event_id) AS site_id,
+       (SELECT s.name FROM events e JOIN sites s ON s.id = e.site_id
+        WHERE e.id = c.event_id) AS site_name,
+       em.monument_id,
+       (SELECT name FROM monuments WHERE id = em.monument_id) AS monument_name,
        em.damage_level, em.cause, c.claimant, c.stance, c.identification, c.quote,
-       c.translation, c.note,
-       c.verified, c.source_id, src.title AS source_title, src.publisher, src.credit,
-       src.source_type, src.language AS source_language, src.published, src.url
+       c.translation, c.note, c.verified, c.source_id,
+       (SELECT title FROM sources WHERE id = c.source_id) AS source_title,
+       (SELECT publisher FROM sources WHERE id = c.source_id) AS publisher,
+       (SELECT credit FROM sources WHERE id = c.source_id) AS credit,
+       (SELECT source_type FROM sources WHERE id = c.source_id) AS source_type,
+       (SELECT language FROM sources WHERE id = c.source_id) AS source_language,
+       (SELECT published FROM sources WHERE id = c.source_id) AS published,
+       (SELECT url FROM sources WHERE id = c.source_id) AS url
 FROM citations c
-JOIN events e ON e.id = c.event_id
-JOIN sites s ON s.id = e.site_id
-JOIN sources src ON src.id = c.source_id
-LEFT JOIN event_monuments em ON em.event_id = e.id
-LEFT JOIN monuments m ON m.id = em.monument_id""",
+LEFT JOIN event_monuments em ON em.event_id = c.event_id""",
     # One row per monument affected by an event, with the event's date and weight.
     # identification: explicit when a supporting citation names the monument,
     # inferred when every one is tied to it by the editors' inference.
     "monument_damage": """
-SELECT m.id AS monument_id, m.name AS monument_name, m.site_id, m.type, m.latitude,
-       m.longitude, e.id AS event_id, e.kind AS event_kind, e.title AS event_title,
-       e.date AS event_date, e.date_start, e.date_end, e.date_precision,
-       em.damage_level, d.rank AS damage_rank, em.cause, e.contested,
-       e.supporting_sources, e.disputing_sources,
+SELECT em.monument_id,
+       (SELECT name FROM monuments WHERE id = em.monument_id) AS monument_name,
+       (SELECT site_id FROM monuments WHERE id = em.monument_id) AS site_id,
+       (SELECT type FROM monuments WHERE id = em.monument_id) AS type,
+       (SELECT latitude FROM monuments WHERE id = em.monument_id) AS latitude,
+       (SELECT longitude FROM monuments WHERE id = em.monument_id) AS longitude,
+       em.event_id,
+       (SELECT kind FROM events WHERE id = em.event_id) AS event_kind,
+       (SELECT title FROM events WHERE id = em.event_id) AS event_title,
+       (SELECT date FROM events WHERE id = em.event_id) AS event_date,
+       (SELECT date_start FROM events WHERE id = em.event_id) AS date_start,
+       (SELECT date_end FROM events WHERE id = em.event_id) AS date_end,
+       (SELECT date_precision FROM events WHERE id = em.event_id) AS date_precision,
+       em.damage_level,
+       (SELECT rank FROM damage_levels WHERE id = em.damage_level) AS damage_rank,
+       em.cause,
+       (SELECT contested FROM events WHERE id = em.event_id) AS contested,
+       (SELECT supporting_sources FROM events WHERE id = em.event_id) AS supporting_sources,
+       (SELECT disputing_sources FROM events WHERE id = em.event_id) AS disputing_sources,
        (SELECT CASE WHEN max(c.identification = 'explicit') THEN 'explicit'
                     WHEN count(*) THEN 'inferred' END
-        FROM citations c WHERE c.event_id = e.id AND c.stance = 'supports') AS identification
-FROM event_monuments em
-JOIN monuments m ON m.id = em.monument_id
-JOIN events e ON e.id = em.event_id
-LEFT JOIN damage_levels d ON d.id = em.damage_level""",
-    # What each outlet reported: one row per source and event it speaks to.
+        FROM citations c WHERE c.event_id = em.event_id AND c.stance = 'supports')
+         AS identification
+FROM event_monuments em""",
+    # What each outlet reported: one row per source and event it speaks to,
+    # from the source_events summary (summaries.py).
     "source_reports": """
-SELECT src.id AS source_id, src.title AS source_title, src.publisher, src.credit,
-       src.source_type, src.published, e.id AS event_id, e.title AS event_title,
-       e.date AS event_date,
-       count(c.id) AS citations,
-       group_concat(DISTINCT c.claimant) AS claimants,
-       group_concat(DISTINCT c.stance) AS stances
-FROM citations c
-JOIN sources src ON src.id = c.source_id
-JOIN events e ON e.id = c.event_id
-GROUP BY src.id, e.id""",
+SELECT r.source_id,
+       (SELECT title FROM sources WHERE id = r.source_id) AS source_title,
+       (SELECT publisher FROM sources WHERE id = r.source_id) AS publisher,
+       (SELECT credit FROM sources WHERE id = r.source_id) AS credit,
+       (SELECT source_type FROM sources WHERE id = r.source_id) AS source_type,
+       (SELECT published FROM sources WHERE id = r.source_id) AS published,
+       r.event_id,
+       (SELECT title FROM events WHERE id = r.event_id) AS event_title,
+       (SELECT date FROM events WHERE id = r.event_id) AS event_date,
+       r.citations, r.claimants, r.stances
+FROM source_events r""",
 }
 
 
@@ -242,6 +274,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
     """Create every table, empty, with keys and foreign keys."""
     for name, (columns, pk, fks) in TABLES.items():
         db.table(name).create(columns, pk=pk, foreign_keys=fks, not_null=NOT_NULL.get(name, set()))
+    summaries.create(db.conn)
 
 
 def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:
@@ -264,9 +297,12 @@ def create_indexes(db: sqlite_utils.Database) -> None:
     db.table("citations").create_index(["event_id", "stance", "source_id"], if_not_exists=True)
     db.table("event_monuments").create_index(["monument_id", "damage_level"], if_not_exists=True)
     # Covering indexes for the custom facets (site/facets.py): the year facet
-    # groups by (start, end) in index order, without a sort; corroboration
-    # sums both of its columns from one index.
-    db.table("events").create_index(["date_start", "date_end"], if_not_exists=True)
+    # groups by (start, end) in index order, without a sort, and so does the
+    # events_per_year saved query, which counts kind and contested too;
+    # corroboration sums both of its columns from one index.
+    db.table("events").create_index(
+        ["date_start", "date_end", "kind", "contested"], if_not_exists=True
+    )
     db.table("events").create_index(["supporting_sources", "contested"], if_not_exists=True)
     db.table("sources").create_index(["published_start", "published_end"], if_not_exists=True)
     # An incremental build replaces the rows of the files that changed.
@@ -276,6 +312,11 @@ def create_indexes(db: sqlite_utils.Database) -> None:
     # date order, read in index order up to the page's LIMIT.
     db.table("events").create_index(["site_id", "date_start"], if_not_exists=True)
     db.table("events").create_index(["kind", "date_start"], if_not_exists=True)
+    # outlet_reports reads the sources in outlet order, a source at a time.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_sources_outlet "
+        "ON sources (coalesce(publisher, credit) IS NULL, coalesce(publisher, credit), published)"
+    )
 
 
 def update_derived_columns(
