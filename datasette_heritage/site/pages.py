@@ -5,7 +5,6 @@ the same data as JSON.
 
 from __future__ import annotations
 
-import copy
 import weakref
 from typing import Any
 from urllib.parse import unquote, urlencode
@@ -13,6 +12,7 @@ from urllib.parse import unquote, urlencode
 from datasette.database import Database
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import BadRequest, NotFound, Response
+from markupsafe import Markup
 
 from . import compat, feed, queries, search, urls
 from .highlight import Passage, highlight, locatable
@@ -47,9 +47,23 @@ class Links:
     def __init__(self, datasette, db: Database):
         self.datasette = datasette
         self.db = db
+        # A page links the same few tables and sources over and over (every
+        # citation on a source page to that source): each is made once.
+        self._tables: dict[str, str] = {}
+        self._sources: dict[str, str] = {}
 
     def row(self, table: str, pk: str) -> str:
-        return self.datasette.urls.row(self.db.name, table, tilde_encode(str(pk)))
+        # What datasette.urls.row gives: the table's address, then the key.
+        prefix = self._tables.get(table)
+        if prefix is None:
+            prefix = self._tables[table] = self.datasette.urls.table(self.db.name, table)
+        return f"{prefix}/{tilde_encode(str(pk))}"
+
+    def source(self, source_id: str) -> str:
+        url = self._sources.get(source_id)
+        if url is None:
+            url = self._sources[source_id] = urls.source_url(self.datasette, source_id)
+        return url
 
     def table(self, table: str, **filters: str) -> str:
         url = self.datasette.urls.table(self.db.name, table)
@@ -78,11 +92,11 @@ class Links:
     def citation(self, c: dict[str, Any]) -> dict[str, Any]:
         # Lands on the highlighted passage; for a source without stored text,
         # on the citation's entry in the source page's list of passages.
+        c["source_page_url"] = self.source(c["source_id"])
+        c["anchor"] = urls.citation_anchor(c["id"])
         c["url"] = urls.citation_url(self.datasette, c["source_id"], c["id"])
-        c["source_page_url"] = urls.source_url(self.datasette, c["source_id"])
         c["event_url"] = urls.event_url(self.datasette, c["event_id"])
         c["row_url"] = self.row("citations", c["id"])
-        c["anchor"] = urls.citation_anchor(c["id"])
         return c
 
 
@@ -169,25 +183,19 @@ async def _respond(
     return Response.html(html)
 
 
-# The overview's counts, strip and map read whole tables. An immutable
-# database cannot change while it is served, so they are read once per
-# process and database, not on every request.
+# The overview reads whole tables (counts, the strip, the map). An immutable
+# database cannot change while it is served, so its data, with the links,
+# and the HTML of its monuments by condition (a thousand) are made once per
+# process and database, then only read; a mutable database is read anew.
 _overview_cache: weakref.WeakKeyDictionary[Database, dict[str, Any]] = weakref.WeakKeyDictionary()
+_condition_groups_cache: weakref.WeakKeyDictionary[Database, Markup] = weakref.WeakKeyDictionary()
 
 
-async def _overview_data(db: Database) -> dict[str, Any]:
-    if db.is_mutable:
-        return await queries.overview(db)
-    cached = _overview_cache.get(db)
-    if cached is None:
-        cached = _overview_cache[db] = await queries.overview(db)
-    # Links are added to the rows per request: never to the cached ones.
-    return copy.deepcopy(cached)
-
-
-async def overview_page(datasette, request) -> Response:
-    db, links = await _open(datasette, request)
-    data = await _overview_data(db)
+async def _overview_data(datasette, db: Database, links: Links) -> dict[str, Any]:
+    cached = None if db.is_mutable else _overview_cache.get(db)
+    if cached is not None:
+        return cached
+    data = await queries.overview(db)
     for m in data["monuments"]:
         links.monument(m)
     for group in data["conditions"]:
@@ -208,6 +216,29 @@ async def overview_page(datasette, request) -> Response:
     }
     data["tables"]["contested_events"] = links.table("events", contested="1")
     data["feed"] = {"url": urls.timeline_feed_url(datasette), "title": "Latest events (Atom)"}
+    if not db.is_mutable:
+        _overview_cache[db] = data
+    return data
+
+
+async def _condition_groups(datasette, request, db: Database, data: dict[str, Any]) -> Markup:
+    cached = None if db.is_mutable else _condition_groups_cache.get(db)
+    if cached is not None:
+        return cached
+    template = compat.jinja_environment(datasette, request).get_template(
+        "heritage/_condition_groups.html"
+    )
+    groups = Markup(await template.render_async(conditions=data["conditions"]))
+    if not db.is_mutable:
+        _condition_groups_cache[db] = groups
+    return groups
+
+
+async def overview_page(datasette, request) -> Response:
+    db, links = await _open(datasette, request)
+    data = await _overview_data(datasette, db, links)
+    if not _wants_json(request):
+        data = {**data, "condition_groups": await _condition_groups(datasette, request, db, data)}
     return await _respond(
         datasette,
         request,
