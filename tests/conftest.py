@@ -81,6 +81,48 @@ def fixture_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def synth_corpus(tmp_path_factory):
+    """``synth_corpus(citations, seed)``: a synthetic corpus, generated once a session."""
+    from datasette_heritage.synth import synthesize
+
+    made: dict[tuple[int, int], Path] = {}
+
+    def corpus(citations: int, seed: int) -> Path:
+        if (citations, seed) not in made:
+            path = tmp_path_factory.mktemp("synth") / "data"
+            synthesize(path, citations, seed=seed)
+            made[citations, seed] = path
+        return made[citations, seed]
+
+    return corpus
+
+
+@pytest.fixture
+def synth_copy(synth_corpus, tmp_path, monkeypatch):
+    """``synth_copy(citations, seed)``: a copy of that corpus to edit, as
+    tmp_path/data, with incremental builds' manifests kept in tmp_path."""
+    from datasette_heritage.build.manifest import CACHE_ENV
+
+    def copy(citations: int, seed: int) -> Path:
+        monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+        path = tmp_path / "data"
+        shutil.copytree(synth_corpus(citations, seed), path)
+        return path
+
+    return copy
+
+
+def rewrite_records(path: Path, change) -> None:
+    """Edit a YAML file of records: ``change`` gets the list and alters it."""
+    from datasette_heritage.build.safe_yaml import read_yaml_file
+    from datasette_heritage.synth import record_yaml
+
+    records = read_yaml_file(str(path), str(path))[0]
+    change(records)
+    path.write_text("".join(record_yaml(r) for r in records), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
 def real_db(tmp_path_factory) -> Path:
     """The real dataset under data/, built."""
     path = tmp_path_factory.mktemp("real") / "heritage.db"

@@ -15,22 +15,14 @@ from datasette_heritage.build.pipeline import build
 from datasette_heritage.build.problems import BuildError
 from datasette_heritage.build.safe_yaml import read_yaml_file
 from datasette_heritage.build.writer import FTS, TABLES, VIEWS
-from datasette_heritage.synth import record_yaml, synthesize
+from datasette_heritage.synth import record_yaml
 
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
-    path = tmp_path_factory.mktemp("pristine") / "data"
-    synthesize(path, 3000, seed=11)
-    return path
+from .conftest import rewrite_records
 
 
 @pytest.fixture
-def data(pristine, tmp_path, monkeypatch):
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    path = tmp_path / "data"
-    shutil.copytree(pristine, path)
-    return path
+def data(synth_copy):
+    return synth_copy(3000, 11)
 
 
 @pytest.fixture
@@ -74,12 +66,6 @@ def assert_same_as_cold(data, db_path, tmp_path):
         assert got[name] == want[name], name
 
 
-def rewrite(path: Path, change) -> None:
-    records = read_yaml_file(str(path), str(path))[0]
-    change(records)
-    path.write_text("".join(record_yaml(r) for r in records), encoding="utf-8")
-
-
 def first(folder: Path, pattern: str = "*.yml") -> Path:
     return sorted(folder.rglob(pattern))[0]
 
@@ -101,13 +87,13 @@ def test_edits_give_what_a_cold_build_gives(data, built, tmp_path, in_place):
         copy["id"] = "a-brand-new-event"
         events.append(copy)
 
-    rewrite(events_file, edit_events)
+    rewrite_records(events_file, edit_events)
     # A source's text gains a paragraph: every offset of its citations moves.
     text_file = first(data / "sources", "*.txt")
     text_file.write_text(
         "An editor's note first.\n\n" + text_file.read_text(encoding="utf-8"), encoding="utf-8"
     )
-    rewrite(
+    rewrite_records(
         first(data / "monuments"),
         lambda monuments: monuments[0].update(name="Temple of Renamed Things"),
     )
@@ -154,7 +140,7 @@ def problems_of(data, target, **kwargs):
 def test_problems_are_those_of_a_cold_build_and_nothing_is_written(data, built, tmp_path):
     # A monument that unchanged event files refer to disappears.
     monuments_file = first(data / "monuments")
-    rewrite(monuments_file, lambda monuments: monuments.pop(0))
+    rewrite_records(monuments_file, lambda monuments: monuments.pop(0))
     before = built.read_bytes()
     got = problems_of(data, built, incremental=True)
     assert got and all("unknown monument" in p for p in got)
@@ -168,7 +154,9 @@ def test_a_changed_text_is_checked_against_its_recorded_sha256(data, built, tmp_
 
     text_file = first(data / "sources", "*.txt")
     digest = hashlib.sha256(text_file.read_bytes()).hexdigest()
-    rewrite(text_file.with_suffix(".yml"), lambda sources: sources[0].update(text_sha256=digest))
+    rewrite_records(
+        text_file.with_suffix(".yml"), lambda sources: sources[0].update(text_sha256=digest)
+    )
     build(data, built, incremental=True)
     assert_same_as_cold(data, built, tmp_path)
     # The text changes and its recorded digest does not: the same one problem
@@ -208,7 +196,7 @@ def test_another_data_folder_means_a_cold_build(data, built, tmp_path):
 
 @pytest.mark.parametrize("in_place", [False, True])
 def test_a_failure_while_writing_leaves_the_previous_database(data, built, monkeypatch, in_place):
-    rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
+    rewrite_records(first(data / "events"), lambda events: events[0].update(title="Changed"))
     before = built.read_bytes()
 
     def broken(*args):
@@ -232,7 +220,7 @@ def test_cli_builds_incrementally_unless_told_not_to(data, tmp_path):
     target = tmp_path / "h.db"
     runner = CliRunner()
     assert runner.invoke(cli, ["build", str(data), str(target)]).exit_code == 0
-    rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
+    rewrite_records(first(data / "events"), lambda events: events[0].update(title="Changed"))
     result = runner.invoke(cli, ["build", str(data), str(target)])
     assert result.exit_code == 0, result.output
     assert "re-read 1 changed file(s)" in result.output
@@ -257,7 +245,7 @@ def test_an_in_place_build_killed_midway_is_rolled_back(data, built, tmp_path):
     import subprocess
     import sys
 
-    rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
+    rewrite_records(first(data / "events"), lambda events: events[0].update(title="Changed"))
     before = built.read_bytes()
     done = subprocess.run([sys.executable, "-c", KILLED_BUILD, str(data), str(built)])
     assert done.returncode == 9
@@ -274,7 +262,7 @@ def test_recovery_restores_the_bytes_before_the_killed_build(data, built, tmp_pa
     import subprocess
     import sys
 
-    rewrite(first(data / "events"), lambda events: events[0].update(title="Changed"))
+    rewrite_records(first(data / "events"), lambda events: events[0].update(title="Changed"))
     before = built.read_bytes()
     subprocess.run([sys.executable, "-c", KILLED_BUILD, str(data), str(built)])
     from datasette_heritage.build.atomic_write import recover_interrupted_write

@@ -3,17 +3,13 @@ gives, after a cold build and after incremental builds that add, move and
 remove claimants, sources and whole events; the views give the rows of the
 joins they stand for."""
 
-import shutil
 import sqlite3
 
 import pytest
 
-from datasette_heritage.build.manifest import CACHE_ENV
 from datasette_heritage.build.pipeline import build
-from datasette_heritage.build.safe_yaml import read_yaml_file
-from datasette_heritage.synth import record_yaml, synthesize
 
-from .conftest import FIXTURE_DATA
+from .conftest import FIXTURE_DATA, rewrite_records
 
 # The questions the summaries answer, asked of the citations themselves.
 CLAIMANTS = """
@@ -77,19 +73,10 @@ def assert_summaries_hold(db_path):
         conn.close()
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
-    path = tmp_path_factory.mktemp("pristine") / "data"
-    synthesize(path, 4000, seed=5)
-    return path
-
-
 @pytest.fixture
-def data(pristine, tmp_path, monkeypatch):
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    path = tmp_path / "data"
-    shutil.copytree(pristine, path)
-    return path
+def data(synth_copy):
+    # Two events files: a claimant and source pair can be in another file.
+    return synth_copy(4000, 5)
 
 
 def test_cold_builds(data, tmp_path):
@@ -100,12 +87,6 @@ def test_cold_builds(data, tmp_path):
     conn = sqlite3.connect(target)
     # The fixture has a claimant quoted twice on one event by one source.
     assert conn.execute("SELECT count(*) FROM claimants").fetchone()[0] > 1
-
-
-def rewrite(path, change):
-    records = read_yaml_file(str(path), str(path))[0]
-    change(records)
-    path.write_text("".join(record_yaml(r) for r in records), encoding="utf-8")
 
 
 def test_incremental_builds(data, tmp_path):
@@ -141,7 +122,7 @@ def test_incremental_builds(data, tmp_path):
     one_off = "SELECT count(*) FROM claimants WHERE claimant = 'a one-off claimant'"
     seen = []
     for path, change in edits:
-        rewrite(path, change)
+        rewrite_records(path, change)
         assert build(data, target, incremental=True).files_reread >= 1
         assert_summaries_hold(target)
         conn = sqlite3.connect(target)
