@@ -100,7 +100,7 @@ try:
     cli(sys.argv[1:])
 except SystemExit:
     pass
-heavy = ("datasette", "jsonschema", "fastjsonschema", "sqlite_utils", "yaml")
+heavy = ("datasette", "jsonschema", "fastjsonschema", "sqlite_utils", "yaml", "rapidfuzz")
 print("IMPORTED", " ".join(m for m in heavy if m in sys.modules))
 """
 
@@ -130,3 +130,15 @@ def test_jsonschema_words_the_problems_of_an_invalid_record(tmp_path):
     done, modules = imported_by("validate", str(data))
     assert "jsonschema" in modules
     assert "bad.yml:1: country: missing required field" in done.stderr
+
+
+def test_rapidfuzz_shows_the_closest_passage_of_a_misquote(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    events = data / "events" / "2015.yml"
+    text = events.read_text(encoding="utf-8")
+    quote = re.search(r"quote: (.+)", text).group(1).strip().strip("'\"")
+    events.write_text(text.replace(quote, quote.replace(" ", " zzz ", 1), 1), encoding="utf-8")
+    done, modules = imported_by("validate", str(data))
+    assert "rapidfuzz" in modules
+    assert "not found in the text of source" in done.stderr

@@ -18,9 +18,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import LCSseq
-
 from ..folding import fold, normalise, searchable
 
 
@@ -86,6 +83,10 @@ def closest_passages(quote: str, text: str, limit: int = 1) -> list[Candidate]:
     the folded words): every few words at the quote's length, then the best
     of those widened and narrowed a few words either way.
     """
+    # Imported here: only a misquote, or an editor looking for a passage,
+    # needs it; a build whose quotes are all found does not load it.
+    from rapidfuzz import fuzz, process
+
     words = [_match_key(w) for w in quote.split()]
     spans, keys = _tokens(text)
     if not words or not keys:
@@ -136,6 +137,8 @@ def _recall_weighted(query: str, window: str) -> float:
     little else it holds (an F2 score on their longest common subsequence).
     Plain ratio weighs both alike and drops a first word the editor typed
     with a typo; benchmarks/quote_finder.py measures the two."""
+    from rapidfuzz.distance import LCSseq
+
     common = LCSseq.similarity(query, window)
     if not common:
         return 0.0
