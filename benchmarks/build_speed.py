@@ -70,7 +70,7 @@ def floor(data_dir: Path, db_path: Path) -> dict:
     rows: dict = {}
     loader = RecordLoader(data_dir, ProblemLog())
     for table, batch in loader.rows():
-        columns = list(writer.TABLES[table][0])
+        columns = list(writer.TABLES[table].columns)
         rows.setdefault(table, []).extend(tuple(row[c] for c in columns) for row in batch)
     schema = sqlite_utils.Database(str(db_path))
     writer.create_schema(schema)
@@ -81,7 +81,7 @@ def floor(data_dir: Path, db_path: Path) -> dict:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN")
     for table, values in rows.items():
-        columns = list(writer.TABLES[table][0])
+        columns = list(writer.TABLES[table].columns)
         conn.executemany(f"INSERT INTO [{table}] VALUES ({', '.join('?' * len(columns))})", values)
     conn.execute("COMMIT")
     conn.close()

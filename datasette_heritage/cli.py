@@ -19,7 +19,7 @@ from .build.problems import BuildError
 from .build.schema_check import RECORD_TYPES, schema_path
 
 if TYPE_CHECKING:
-    from .build.summary import BuildSummary
+    from .build.build_summary import BuildSummary
 
 
 @click.group()

@@ -62,7 +62,7 @@ def parse_single_date(text: str) -> SingleDate | None:
     )
 
 
-def _simple(text: str) -> tuple[datetime.date, datetime.date, str, str] | None:
+def _days_of_common_form(text: str) -> tuple[datetime.date, datetime.date, str, str] | None:
     """First and last day, precision and qualifier of a date in the common
     form of a month or day of a year after 0; None for the library's forms."""
     date = parse_single_date(text)
@@ -101,7 +101,7 @@ def parse_edtf(text: str) -> EdtfDate:
             if part in ("", ".."):
                 ends.append(None)
                 continue
-            parsed = _simple(part)
+            parsed = _days_of_common_form(part)
             if parsed is None:
                 return _parse_with_library(text)
             ends.append(parsed)
@@ -121,7 +121,7 @@ def parse_edtf(text: str) -> EdtfDate:
             "~" in qualifiers or "%" in qualifiers,
             True,
         )
-    parsed = _simple(text)
+    parsed = _days_of_common_form(text)
     if parsed is None:
         return _parse_with_library(text)
     start, end, precision, qualifier = parsed

@@ -69,7 +69,7 @@ def test_every_foreign_key_and_facet_column_is_indexed(fixture_db):
     db = sqlite_utils.Database(fixture_db)
     for table, (_, _, fks) in TABLES.items():
         indexed = {next(iter(i.columns)) for i in db[table].indexes}
-        pk = TABLES[table][1]
+        pk = TABLES[table].primary_key
         leading = pk[0] if isinstance(pk, tuple) else pk
         for column, _, _ in fks:
             assert column in indexed or column == leading, (table, column)

@@ -42,11 +42,11 @@ import sqlite_utils
 
 from . import writer
 from .atomic_write import swapped_in
+from .build_summary import BuildSummary
 from .manifest import Changes, Manifest, find_changes, read_manifest
 from .patch_database import inconsistencies_in_changes, replace_rows_of_files
 from .problems import inconsistent_database
 from .reread import RereadRows, reread, sources_of_texts
-from .summary import BuildSummary
 
 
 @dataclass

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from . import summaries, writer
 from .atomic_write import recover_interrupted_write, remove_stale_temp_files, swapped_in
+from .build_summary import BuildSummary
 from .incremental import apply_edits, find_edits
 from .manifest import Manifest, take_manifest
 from .problems import BuildError, Problem, ProblemLog, inconsistent_database
 from .records import RecordLoader
-from .summary import BuildSummary
 
 __all__ = ["BuildSummary", "build"]
 

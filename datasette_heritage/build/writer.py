@@ -10,19 +10,25 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
 from ..schema import VOCABULARIES
 from . import summaries
 
-VOCABULARY_COLUMNS = {"id": str, "label": str, "description": str, "rank": int}
+VOCABULARY_COLUMNS: dict[str, type] = {"id": str, "label": str, "description": str, "rank": int}
 
-# table -> (columns in insert order with types, primary key, foreign keys)
-TABLES: dict[str, tuple[dict[str, Any], Any, list[tuple[str, str, str]]]] = {
-    **{name: (VOCABULARY_COLUMNS, "id", []) for name in VOCABULARIES},
-    "sites": (
+
+class Table(NamedTuple):
+    columns: dict[str, type]  # in insert order, with their types
+    primary_key: str | tuple[str, ...]
+    foreign_keys: list[tuple[str, str, str]]  # (column, other table, its column)
+
+
+TABLES: dict[str, Table] = {
+    **{name: Table(VOCABULARY_COLUMNS, "id", []) for name in VOCABULARIES},
+    "sites": Table(
         {
             "id": str,
             "name": str,
@@ -39,7 +45,7 @@ TABLES: dict[str, tuple[dict[str, Any], Any, list[tuple[str, str, str]]]] = {
         "id",
         [],
     ),
-    "monuments": (
+    "monuments": Table(
         {
             "id": str,
             "site_id": str,
@@ -62,7 +68,7 @@ TABLES: dict[str, tuple[dict[str, Any], Any, list[tuple[str, str, str]]]] = {
             ("condition", "damage_levels", "id"),
         ],
     ),
-    "sources": (
+    "sources": Table(
         {
             "id": str,
             "title": str,
@@ -88,7 +94,7 @@ TABLES: dict[str, tuple[dict[str, Any], Any, list[tuple[str, str, str]]]] = {
         "id",
         [("source_type", "source_types", "id")],
     ),
-    "events": (
+    "events": Table(
         {
             "id": str,
             "kind": str,
@@ -112,7 +118,7 @@ TABLES: dict[str, tuple[dict[str, Any], Any, list[tuple[str, str, str]]]] = {
         "id",
         [("kind", "event_kinds", "id"), ("site_id", "sites", "id")],
     ),
-    "event_monuments": (
+    "event_monuments": Table(
         {
             "event_id": str,
             "monument_id": str,
@@ -127,7 +133,7 @@ TABLES: dict[str, tuple[dict[str, Any], Any, list[tuple[str, str, str]]]] = {
             ("cause", "causes", "id"),
         ],
     ),
-    "citations": (
+    "citations": Table(
         {
             "id": str,
             "event_id": str,
@@ -280,7 +286,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
 def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:
     # Raw executemany: sqlite-utils' insert_all inspects each batch, and the
     # rows here are already validated and shaped like the table.
-    columns = list(TABLES[table][0])
+    columns = list(TABLES[table].columns)
     sql = f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     db.conn.executemany(sql, ([row[c] for c in columns] for row in rows))
 
