@@ -40,6 +40,8 @@ setup(
         "pypdf>=5.0",
         "py3langid>=0.3",
         "anyascii>=0.3",
+        "watchfiles>=0.21",
+        "uvicorn>=0.20",
         "edtf>=5.0",
         "datasette-cluster-map>=0.18",
         "datasette-leaflet>=0.2.2",

@@ -237,6 +237,44 @@ def add_source(file: Path, data_dir: Path) -> None:
 
 
 @cli.command()
+@click.argument(
+    "data_dir", type=click.Path(path_type=Path, file_okay=False), default="data", required=False
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port to listen on (default: 8001, or the next free one).",
+)
+@click.option(
+    "--metadata",
+    "-m",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Datasette metadata (default: metadata.yml beside DATA_DIR, if there is one).",
+)
+def dev(data_dir: Path, host: str, port: int | None, metadata: Path | None) -> None:
+    """Build DATA_DIR (default: data), serve the site locally and rebuild it on
+    every save: reload the page to see a change, no restart. While the data has
+    problems the last good build stays served, and the problems are printed
+    here and shown in a banner on every page.
+
+    For editing only: the public site is served with scripts/serve.sh
+    (immutable, read-only, cached). If port 8001 is taken, the next free port
+    is used; a second `dev` of the same DATA_DIR says where the first one is.
+
+    Example: datasette-heritage dev data/
+    """
+    from .editor.dev import run_dev
+
+    if metadata is None and (Path(data_dir).resolve().parent / "metadata.yml").is_file():
+        metadata = Path(data_dir).resolve().parent / "metadata.yml"
+    _editor_guard(lambda: run_dev(data_dir, host, port, metadata, lambda m: click.echo(m)))
+
+
+@cli.command()
 @click.argument("source_id")
 @click.argument("words")
 @DATA_OPTION

@@ -5,6 +5,7 @@ twice refused, and one clear line for a file with no article in it."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -51,9 +52,15 @@ def test_a_saved_page_becomes_a_source_the_build_accepts(data):
         "credit": "Jane Haddad",
         "published": datetime.date(2017, 1, 20),  # PyYAML reads dates; the build keeps text
         "published_note": None,
+        "source_type": None,  # the page does not say what kind of outlet it is
         "url": "https://www.dailycourier.example/world/2017/jan/20/militants-blow-up-roman-gate-tell-zahra",
+        "archive_url": None,
+        "accessed": datetime.date.fromtimestamp((ARTICLES / "wire-story.html").stat().st_mtime),
         "language": "en",
         "text_file": f"{source_id}.txt",
+        "text_sha256": hashlib.sha256(
+            (data / "sources" / f"{source_id}.txt").read_bytes()
+        ).hexdigest(),
     }
     text = (data / "sources" / f"{source_id}.txt").read_text(encoding="utf-8")
     assert text.startswith("Militants blow up Roman gate in Tell Zahra\n\nMilitants have blown up")

@@ -5,18 +5,31 @@ refuses an article whose text is already a source."""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..build.quotes import normalise
+from ..build.safe_yaml import YamlError, read_yaml_file
 from .extract import Article, extract
 from .sources_folder import EditorError, SourceFile, source_files, sources_dir
 
 # Words of the headline kept in an id, and the most characters they take.
 ID_WORDS = 8
 ID_WORD_CHARS = 60
+
+
+@dataclass
+class Facts:
+    """What add-source knows beside the article: the day the file was saved
+    (its date on disk), the hash of the stored text, the source types."""
+
+    accessed: str
+    text_sha256: str
+    source_types: list[str]
 
 
 @dataclass
@@ -48,12 +61,20 @@ def add_source(file: Path, data_dir: Path) -> AddedSource:
     source_id = unique_id(make_id(article.published, article.title), taken, folder)
     text_file = folder / f"{source_id}.txt"
     record_file = folder / f"{source_id}.yml"
+    text_bytes = (article.text + "\n").encode("utf-8")
+    facts = Facts(
+        accessed=datetime.date.fromtimestamp(Path(file).stat().st_mtime).isoformat(),
+        text_sha256=hashlib.sha256(text_bytes).hexdigest(),
+        source_types=_vocabulary_ids(data_dir, "source_types"),
+    )
     # "x": never replace a file, even one created since the id was chosen.
-    with open(text_file, "x", encoding="utf-8") as out:
-        out.write(article.text + "\n")
+    with open(text_file, "xb") as out:
+        out.write(text_bytes)
     try:
         with open(record_file, "x", encoding="utf-8") as out:
-            out.write(source_yaml(source_id, article, text_file.name, _schema_hint(data_dir)))
+            out.write(
+                source_yaml(source_id, article, text_file.name, facts, _schema_hint(data_dir))
+            )
     except BaseException:
         text_file.unlink()
         raise
@@ -104,6 +125,15 @@ def unique_id(wanted: str, taken: set[str], folder: Path) -> str:
     return candidate
 
 
+def _vocabulary_ids(data_dir: Path, name: str) -> list[str]:
+    path = Path(data_dir) / "vocabularies" / f"{name}.yml"
+    try:
+        document, _ = read_yaml_file(str(path), str(path))
+    except YamlError:
+        return []
+    return [r["id"] for r in document or [] if isinstance(r, dict) and isinstance(r.get("id"), str)]
+
+
 def _schema_hint(data_dir: Path) -> str | None:
     schema = Path(data_dir).resolve().parent / "datasette_heritage/schemas/source.schema.json"
     return "../../datasette_heritage/schemas/source.schema.json" if schema.is_file() else None
@@ -124,7 +154,9 @@ FIELD_HELP = {
 }
 
 
-def source_yaml(source_id: str, article: Article, text_name: str, schema: str | None) -> str:
+def source_yaml(
+    source_id: str, article: Article, text_name: str, facts: Facts, schema: str | None
+) -> str:
     """The source record, with a comment on each field the file did not give."""
 
     def line(name: str, value: str, comment: str = "") -> str:
@@ -143,8 +175,15 @@ def source_yaml(source_id: str, article: Article, text_name: str, schema: str | 
     out = f"# yaml-language-server: $schema={schema}\n" if schema else ""
     out += f"- id: {source_id}\n"
     out += field("title") if article.title else line("title", '""', FIELD_HELP["title"])
-    out += field("publisher") + field("credit") + field("published")
+    out += field("publisher") + field("credit")
+    kinds = ", ".join(facts.source_types) or "see data/vocabularies/source_types.yml"
+    out += line("source_type", "null", f"what kind of source: one of {kinds}")
+    out += field("published")
     out += line("published_note", "null")
-    out += field("url") + field("language")
+    out += field("url")
+    out += line("archive_url", "null", "an archived copy's address, if you have one")
+    out += line("accessed", facts.accessed, "the day the file was saved (its date on disk)")
+    out += field("language")
     out += line("text_file", text_name)
+    out += line("text_sha256", facts.text_sha256)
     return out
