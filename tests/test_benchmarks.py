@@ -99,3 +99,10 @@ def test_extraction_quality(tmp_path):
     assert ours["kept"] == ours["paragraphs"] > 0
     assert ours["leaked"] == 0
     assert ours["fields_found"] == ours["fields"]
+
+
+def test_quote_finder(tmp_path):
+    _, figures = run("quote_finder.py", "--limit", "2", tmp_path=tmp_path)
+    shipped = figures["rapidfuzz, recall-weighted (shipped)"]
+    assert shipped["searches"] == 12
+    assert shipped["found"] >= 10

@@ -101,10 +101,12 @@ def servers(tmp_path):
         server.stop()
 
 
-def until(check, timeout: float = 30) -> None:
+def until(check, timeout: float = 30, server: DevServer | None = None) -> None:
     deadline = time.time() + timeout
     while not check():
-        assert time.time() < deadline, "the page did not change in time"
+        assert time.time() < deadline, "the page did not change in time" + (
+            f"; the server said:\n{server.output}" if server else ""
+        )
         time.sleep(0.2)
 
 

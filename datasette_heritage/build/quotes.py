@@ -102,9 +102,10 @@ def closest_passages(quote: str, text: str, limit: int = 1) -> list[Candidate]:
         scorer=fuzz.ratio,
         limit=max(limit * 4, 8),
     )
+    wanted = set(words)
     found: list[tuple[float, int, int]] = []
     for _, _, index in coarse:
-        found.append(_refine(query, keys, starts[index], size, slack + stride))
+        found.append(_refine(query, wanted, keys, starts[index], size, slack + stride))
     found.sort(key=lambda item: (-item[0], item[1]))
     chosen: list[Candidate] = []
     for score, first, last in found:
@@ -118,15 +119,23 @@ def closest_passages(quote: str, text: str, limit: int = 1) -> list[Candidate]:
 
 
 def _refine(
-    query: str, keys: list[str], start: int, size: int, reach: int
+    query: str, wanted: set[str], keys: list[str], start: int, size: int, reach: int
 ) -> tuple[float, int, int]:
-    """(score, first word, last word) of the best window near ``start``."""
+    """(score, first word, last word) of the best window near ``start``: it
+    may start ``reach`` words either way, and be up to twice the quote's
+    length (an editor who left out a clause)."""
     best = (-1.0, start, start + size - 1)
+    longest = 2 * size + reach
     for first in range(max(0, start - reach), min(len(keys), start + reach + 1)):
-        for length in range(max(1, size - reach), size + reach + 1):
+        for length in range(max(1, size - reach), longest + 1):
             if first + length > len(keys):
                 break
-            score = _recall_weighted(query, " ".join(keys[first : first + length]))
+            window = keys[first : first + length]
+            score = _recall_weighted(query, " ".join(window))
+            # The share of the quote's words the window has as they are: a
+            # window that leaves out a word the editor typed loses to one
+            # that spans the words they skipped.
+            score *= 0.5 + 0.5 * len(wanted.intersection(window)) / len(wanted)
             if score > best[0]:
                 best = (score, first, first + length - 1)
     return best

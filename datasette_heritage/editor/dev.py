@@ -85,7 +85,8 @@ def workspace_for(data_dir: Path) -> Workspace:
 def hold_lock(workspace: Workspace) -> Any:
     """An exclusive lock on the workspace for this process's life, or
     EditorError naming the dev server that already holds it."""
-    handle = open(workspace.lock_file, "a+", encoding="utf-8")
+    # Open for the life of the process: the lock is held until it exits.
+    handle = open(workspace.lock_file, "a+", encoding="utf-8")  # noqa: SIM115
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
