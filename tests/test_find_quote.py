@@ -140,3 +140,21 @@ def test_any_passage_survives_the_yaml_round_trip(passage):
 
 def test_an_id_yaml_would_read_as_a_number_is_quoted():
     assert yaml.safe_load(citation_block("2016", "x"))[0]["source_id"] == "2016"
+
+
+def test_arabic_words_without_their_marks_find_the_passage(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    page = FIXTURE_DATA.parent / "articles" / "arabic-news.html"
+    assert run("add-source", str(page), "--data", str(data)).exit_code == 0
+    (record,) = (data / "sources").glob("2017-01-21-*.yml")
+    source_id = record.stem
+    # Typed without harakat, with a bare alef and a ha for the ta marbuta,
+    # and the wrong century: the passage as printed comes back.
+    typed = "البوابه التي يعود تاريخها الى القرن الثالث دمرت بالكامل"
+    result = run("quote", source_id, typed, "--data", str(data))
+    assert result.exit_code == 0, result.output
+    quote = yaml.safe_load(result.stdout)[0]["quote"]
+    assert quote == "البوابة التي يعود تاريخها إلى القرن الثاني الميلادي دُمّرت بالكامل"
+    assert 'you typed "الثالث"' in result.stdout
+    assert paste_and_validate(data, result.stdout.replace(typed, quote)).exit_code == 0
