@@ -176,6 +176,26 @@ def browser(chromium_path):
         instance.close()
 
 
+def local_page(browser, base_url: str, **context_options):
+    """(context, page): a page of a new browser context that may load only
+    what ``base_url`` serves (anything else is refused, so no test needs the
+    network), with the page's JavaScript errors collected in ``page.errors``.
+    Close the context when done."""
+    import re
+
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.route(
+        re.compile(r".*"),
+        lambda route: (
+            route.continue_() if route.request.url.startswith(base_url) else route.abort()
+        ),
+    )
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return context, page
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

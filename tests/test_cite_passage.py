@@ -5,13 +5,14 @@ selected with the mouse gives the same citation block as
 
 from __future__ import annotations
 
-import re
 import sqlite3
 
 import pytest
 
 from datasette_heritage.build.quotes import find_quote
 from datasette_heritage.editor.find_quote import citation_block
+
+from .conftest import local_page
 
 pytestmark = pytest.mark.browser
 
@@ -28,26 +29,17 @@ def source_text(db_path) -> str:
 
 @pytest.fixture
 def page(browser, real_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context, page = local_page(browser, real_server, viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=real_server)
-    page = context.new_page()
-    page.route(
-        re.compile(r".*"),
-        lambda route: (
-            route.continue_() if route.request.url.startswith(real_server) else route.abort()
-        ),
-    )
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
     # A script refused by the policy shows only as a console message.
     page.on(
         "console",
-        lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
+        lambda m: page.errors.append(m.text) if "Content Security Policy" in m.text else None,
     )
     page.goto(f"{real_server}/-/heritage/sources/{SOURCE}")
     yield page
     context.close()
-    assert not problems, problems
+    assert not page.errors, page.errors
 
 
 def drag_select(page, needle: str, cut_start: int = 0, cut_end: int = 0) -> None:

@@ -5,7 +5,6 @@ the passage selected on that page gives the same citation as `quote`."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 
 from datasette_heritage.cli import cli
 
-from .conftest import FIXTURE_DATA, free_port
+from .conftest import FIXTURE_DATA, free_port, local_page
 from .test_dev import DevServer, until
 
 pytestmark = pytest.mark.browser
@@ -81,16 +80,7 @@ def test_saved_article_to_a_claim_on_the_page(browser, tmp_path, artifacts):
         # 4. The running server shows the claim, highlighted, without a restart.
         page_path = f"/-/heritage/sources/{SOURCE}"
         until(lambda: "heritage-passage" in server.get(page_path).text, 60, server)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.route(
-            re.compile(r".*"),
-            lambda route: (
-                route.continue_() if route.request.url.startswith(server.url) else route.abort()
-            ),
-        )
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        context, page = local_page(browser, server.url, viewport={"width": 1280, "height": 900})
         page.goto(server.url + page_path)
         mark = page.locator("mark.heritage-passage").first
         assert " ".join(mark.inner_text().split()).startswith(PASSAGE)
@@ -120,6 +110,6 @@ def test_saved_article_to_a_claim_on_the_page(browser, tmp_path, artifacts):
         page.wait_for_url("**/events/roman-gate-blown-up-2017-01")
         assert "Tell Zahra Monitoring Group" in page.content()
         context.close()
-        assert not errors, errors
+        assert not page.errors, page.errors
     finally:
         assert server.stop() == 0

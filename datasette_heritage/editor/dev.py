@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..build.incremental import cache_dir
+from ..build.manifest import cache_dir
 from ..build.pipeline import BuildSummary, build
 from ..build.problems import BuildError
 from .sources_folder import EditorError
