@@ -25,6 +25,10 @@ class EdtfError(ValueError):
     """Not a valid EDTF date."""
 
 
+class NeedsLibrary(EdtfError):
+    """A form only the edtf library parses, when it was not to be used."""
+
+
 @dataclass(frozen=True)
 class EdtfDate:
     text: str
@@ -47,7 +51,8 @@ class SingleDate(NamedTuple):
     qualifier: str  # "", "?", "~" or "%"
 
 
-_SINGLE_DATE = re.compile(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%])?\Z")
+# ASCII digits only: \d would take other scripts' digits, which EDTF does not.
+_SINGLE_DATE = re.compile(r"(-?[0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([?~%])?\Z")
 
 
 def parse_single_date(text: str) -> SingleDate | None:
@@ -91,8 +96,10 @@ def _coarser(a: str, b: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def parse_edtf(text: str) -> EdtfDate:
-    """Parse an EDTF string; raise EdtfError if it is not valid EDTF."""
+def parse_edtf(text: str, library: bool = True) -> EdtfDate:
+    """Parse an EDTF string; raise EdtfError if it is not valid EDTF. With
+    ``library=False``, a form that needs the (slow) edtf library raises
+    NeedsLibrary instead of being parsed."""
     text = text.strip()
     if "/" in text:
         left, _, right = text.partition("/")
@@ -103,7 +110,7 @@ def parse_edtf(text: str) -> EdtfDate:
                 continue
             parsed = _days_of_common_form(part)
             if parsed is None:
-                return _parse_with_library(text)
+                return _parse_with_library(text, library)
             ends.append(parsed)
         if ends[0] is None and ends[1] is None:
             raise EdtfError(f"{text!r} is open at both ends")
@@ -123,7 +130,7 @@ def parse_edtf(text: str) -> EdtfDate:
         )
     parsed = _days_of_common_form(text)
     if parsed is None:
-        return _parse_with_library(text)
+        return _parse_with_library(text, library)
     start, end, precision, qualifier = parsed
     return EdtfDate(
         text,
@@ -136,7 +143,9 @@ def parse_edtf(text: str) -> EdtfDate:
     )
 
 
-def _parse_with_library(text: str) -> EdtfDate:
+def _parse_with_library(text: str, library: bool = True) -> EdtfDate:
+    if not library:
+        raise NeedsLibrary(f"{text!r} needs the edtf library")
     import edtf  # imported lazily: it pulls in pyparsing, slow to import
 
     try:

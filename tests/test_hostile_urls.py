@@ -1,7 +1,8 @@
 """Hostile addresses: every value the plugin reads from the request.
 
 The plugin's pages read an id from the path and, on the timeline, ``site``,
-``kind`` and ``next`` from the query string (facets, in test_facets.py, and
+``kind`` and ``next`` from the query string, ``q`` on the search page and
+``page`` on a source's (facets, in test_facets.py, and
 the renderers, in test_sql_readonly.py, have their own); any page takes an
 address of bounded length. Whatever a visitor
 writes there, a page answers 200, 400 or 404, never a 500; a 400 or 404 says
@@ -115,10 +116,21 @@ async def test_facet_links_past_the_budget_are_refused(fixture_site):
     kind=st.text(max_size=40),
     token=st.text(max_size=40),
     raw_id=st.text(min_size=1, max_size=40),
+    page=st.text(max_size=12),
 )
-async def test_any_text_in_any_parameter_is_not_a_500(fixture_site, site, kind, token, raw_id):
+async def test_any_text_in_any_parameter_is_not_a_500(
+    fixture_site, site, kind, token, raw_id, page
+):
     query = urlencode({"site": site, "kind": kind, "next": token})
-    for path in ("/-/heritage/timeline?" + query, "/-/heritage/timeline.json?" + query):
+    paths = [
+        "/-/heritage/timeline?" + query,
+        "/-/heritage/timeline.json?" + query,
+        "/-/heritage/search?" + urlencode({"q": token}),
+        "/-/heritage/search.json?" + urlencode({"q": site + kind}),
+        "/-/heritage/sources/wire-report?" + urlencode({"page": page}),
+        "/-/heritage/sources/wire-report.json?" + urlencode({"page": page}),
+    ]
+    for path in paths:
         assert_sane(await fixture_site.client.get(path, follow_redirects=True), path)
     for record in PAGES:
         path = f"/-/heritage/{record}/{quote(raw_id, safe='')}.json"

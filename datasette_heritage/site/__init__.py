@@ -11,6 +11,7 @@ from . import (
     cells,
     crawlers,
     datasette_links,
+    errors,
     facets,
     middleware,
     pages,
@@ -78,3 +79,8 @@ def extra_template_vars(datasette, database, table, view_name, request):
 @hookimpl
 def prepare_jinja2_environment(env):
     env.globals.update(badges.jinja_globals())
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    return errors.plugin_page_error(datasette, request, exception)

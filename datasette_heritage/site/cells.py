@@ -170,8 +170,8 @@ def _render(
         return badges.term_badge(column, raw, fixed[0], title=fixed[1]) if fixed else None
 
     if column == "url":
-        text = str(raw).strip()
-        if text.startswith(("http://", "https://")) and not re.search(r"\s", text):
+        text = urls.web_address(raw)
+        if text is not None:
             return Markup(
                 '<a class="heritage-link" href="{}" rel="nofollow noopener">{}</a>'
             ).format(text, _truncate(datasette, text))

@@ -290,6 +290,7 @@ async def event_page(datasette, request) -> Response:
         "url": urls.timeline_feed_url(datasette, data["event"]["site_id"]),
         "title": f"Events at {data['event']['site_name']} (Atom)",
     }
+    data["event"]["monuments_table_url"] = links.table("event_monuments", event_id=event_id)
     for m in data["monuments"]:
         links.monument(m)
     for c in data["supporting"] + data["disputing"]:
@@ -305,18 +306,34 @@ async def event_page(datasette, request) -> Response:
     )
 
 
+def _page_number(request) -> int:
+    raw = request.args.get("page") or "1"
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise BadRequest(f"page={raw[:20]}: expected a page number (1, 2 ...)")
+    return int(raw)
+
+
 async def source_page(datasette, request) -> Response:
     db, links = await _open(datasette, request)
     source_id = _id(request)
-    data = await queries.source(db, source_id)
+    try:
+        data = await queries.source(db, source_id, _page_number(request))
+    except queries.PageOutOfRange as error:
+        return _not_found(request, str(error))
     if data is None:
         return _not_found(request, f"Source not found: {source_id}")
+    passages = data["passages"]
+    for key, number in (("previous", passages["page"] - 1), ("next", passages["page"] + 1)):
+        ok = 1 <= number <= passages["pages"]
+        for suffix, as_json in (("url", False), ("json_url", True)):
+            page_url = urls.source_url(datasette, source_id, json=as_json) + f"?page={number}"
+            passages[f"{key}_{suffix}"] = page_url if ok else None
     source = data["source"]
     source["row_url"] = links.row("sources", source_id)
     source["citations_table_url"] = links.table("citations", source_id=source_id)
     # Only web addresses become links: a javascript: URL stays text.
     for key in ("url", "archive_url"):
-        source[f"{key}_is_link"] = _is_web_address(source.get(key))
+        source[f"{key}_is_link"] = urls.web_address(source.get(key)) is not None
     text = source.get("text") or ""
     for c in data["citations"]:
         links.citation(c)
@@ -346,10 +363,6 @@ async def source_page(datasette, request) -> Response:
         urls.source_url(datasette, source_id, json=True),
         "heritage-source",
     )
-
-
-def _is_web_address(url: str | None) -> bool:
-    return bool(url and url.lower().startswith(("http://", "https://")))
 
 
 async def timeline_page(datasette, request) -> Response:

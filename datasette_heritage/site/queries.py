@@ -26,6 +26,13 @@ MONUMENT_EVENTS_LIMIT = 500
 TIMELINE_PAGE_SIZE = 200
 FILTER_OPTIONS_LIMIT = 1000
 MONTHLY_STRIP_YEARS = 11
+PASSAGES_PER_PAGE = 500
+# Lists under one record, which the data does not bound: an event's claims
+# and monuments on its page, its claims under each event of a monument's
+# page, its monuments on the timeline. The rest are a link away.
+EVENT_LIST_LIMIT = 500
+MONUMENT_CLAIMS_LIMIT = 10
+TIMELINE_MONUMENTS_LIMIT = 20
 
 EVENT_COLUMNS = """e.id, e.kind, k.label AS kind_label, e.title, e.date, e.date_start,
     e.date_end, e.date_precision, e.date_uncertain, e.date_approximate, e.date_interval,
@@ -73,20 +80,33 @@ def _ids_json(rows: Sequence[dict[str, Any]], key: str = "id") -> str:
     return json.dumps([row[key] for row in rows])
 
 
-async def _citations_for_events(db: Database, event_ids_json: str) -> list[dict[str, Any]]:
-    # Supporting claims first, then disputing, each oldest source first.
-    return [
-        _citation(r)
-        for r in await _rows(
-            db,
-            f"""
-        SELECT {CITATION_COLUMNS}
-        FROM citations c JOIN sources src ON src.id = c.source_id
-        WHERE c.event_id IN (SELECT value FROM json_each(:ids))
-        ORDER BY c.stance = 'disputes', src.published_start, c.id""",
-            {"ids": event_ids_json},
-        )
-    ]
+async def _citations_for_events(
+    db: Database, event_ids_json: str, per_stance: int
+) -> tuple[list[dict[str, Any]], dict[tuple[str, bool], int]]:
+    """Claims of these events, supporting first, then disputing, each oldest
+    source first; at most ``per_stance`` supporting and as many disputing
+    per event (an event may be cited without bound). Also how many of each
+    (event id, disputes) were left out."""
+    rows = await _rows(
+        db,
+        f"""
+        SELECT * FROM (
+          SELECT {CITATION_COLUMNS}, src.published_start AS _published_start,
+                 row_number() OVER (claims ORDER BY src.published_start, c.id) AS _n,
+                 count(*) OVER claims AS _of
+          FROM citations c JOIN sources src ON src.id = c.source_id
+          WHERE c.event_id IN (SELECT value FROM json_each(:ids))
+          WINDOW claims AS (PARTITION BY c.event_id, c.stance = 'disputes')
+        ) WHERE _n <= :per_stance
+        ORDER BY stance = 'disputes', _published_start, id""",
+        {"ids": event_ids_json, "per_stance": per_stance},
+    )
+    hidden: dict[tuple[str, bool], int] = {}
+    for row in rows:
+        key = (row["event_id"], row["stance"] == "disputes")
+        hidden[key] = max(0, row.pop("_of") - per_stance)
+        del row["_n"], row["_published_start"]
+    return [_citation(r) for r in rows], hidden
 
 
 def _group(rows: Sequence[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
@@ -275,9 +295,13 @@ async def monument(db: Database, monument_id: str) -> dict[str, Any] | None:
     )
     truncated = len(events) > MONUMENT_EVENTS_LIMIT
     events = [_event(r) for r in events[:MONUMENT_EVENTS_LIMIT]]
-    claims = _group(await _citations_for_events(db, _ids_json(events)), "event_id")
+    citations, hidden = await _citations_for_events(db, _ids_json(events), MONUMENT_CLAIMS_LIMIT)
+    claims = _group(citations, "event_id")
     for event in events:
         event["citations"] = claims.get(event["id"], [])
+        event["citations_more"] = hidden.get((event["id"], False), 0) + hidden.get(
+            (event["id"], True), 0
+        )
     return {
         "monument": row,
         "damage_levels": await damage_levels(db),
@@ -307,19 +331,26 @@ async def event(db: Database, event_id: str) -> dict[str, Any] | None:
         FROM event_monuments em JOIN monuments m ON m.id = em.monument_id
         LEFT JOIN damage_levels dl ON dl.id = em.damage_level
         LEFT JOIN causes ca ON ca.id = em.cause
-        WHERE em.event_id = :id ORDER BY dl.rank IS NULL, dl.rank, m.name""",
-        {"id": event_id},
+        WHERE em.event_id = :id ORDER BY dl.rank IS NULL, dl.rank, m.name LIMIT :limit""",
+        {"id": event_id, "limit": EVENT_LIST_LIMIT + 1},
     )
-    citations = await _citations_for_events(db, json.dumps([event_id]))
+    citations, hidden = await _citations_for_events(db, json.dumps([event_id]), EVENT_LIST_LIMIT)
     return {
         "event": _event(row),
-        "monuments": monuments,
+        "monuments": monuments[:EVENT_LIST_LIMIT],
+        "monuments_truncated": len(monuments) > EVENT_LIST_LIMIT,
         "supporting": [c for c in citations if c["stance"] != "disputes"],
         "disputing": [c for c in citations if c["stance"] == "disputes"],
+        "supporting_more": hidden.get((event_id, False), 0),
+        "disputing_more": hidden.get((event_id, True), 0),
     }
 
 
-async def source(db: Database, source_id: str) -> dict[str, Any] | None:
+class PageOutOfRange(ValueError):
+    """A page number past the last page."""
+
+
+async def source(db: Database, source_id: str, page: int = 1) -> dict[str, Any] | None:
     row = await _one(
         db,
         """
@@ -338,21 +369,45 @@ async def source(db: Database, source_id: str) -> dict[str, Any] | None:
     source_row["published"] = when(row, "published")
     source_row["direction"] = direction(row["language"])
     source_row["photo_credits"] = json.loads(row["photo_credits"] or "[]")
-    # In reading order; a passage not located in the text goes last.
+    # In reading order; a passage not located in the text goes last. A page
+    # of passages at a time: a source cited 100,000 times made a page of
+    # 77 MB. The page is chosen from the source's citations alone (its
+    # index), before the joins label those rows.
+    total = (
+        await _one(
+            db, "SELECT count(*) AS n FROM citations WHERE source_id = :id", {"id": source_id}
+        )
+    )["n"]
+    pages = max(1, -(-total // PASSAGES_PER_PAGE))
+    if not 1 <= page <= pages:
+        raise PageOutOfRange(f"page={page}: this source has {pages} page(s) of passages")
+    offset = (page - 1) * PASSAGES_PER_PAGE
+    order = "c.quote_start IS NULL, c.quote_start, c.quote_end DESC, c.id"
     citations = await _rows(
         db,
         f"""
         SELECT {CITATION_COLUMNS}, e.title AS event_title, e.contested AS event_contested
-        FROM citations c JOIN events e ON e.id = c.event_id
+        FROM (SELECT * FROM citations c WHERE c.source_id = :id
+              ORDER BY {order} LIMIT :limit OFFSET :offset) c
+        JOIN events e ON e.id = c.event_id
         JOIN sources src ON src.id = c.source_id
-        WHERE c.source_id = :id
-        ORDER BY c.quote_start IS NULL, c.quote_start, c.quote_end DESC, c.id""",
-        {"id": source_id},
+        ORDER BY {order}""",
+        {"id": source_id, "limit": PASSAGES_PER_PAGE, "offset": offset},
     )
-    for number, citation in enumerate(citations, 1):
+    for number, citation in enumerate(citations, offset + 1):
         citation["number"] = number
         citation["event_contested"] = bool(citation["event_contested"])
-    return {"source": source_row, "citations": [_citation(c) for c in citations]}
+    return {
+        "source": source_row,
+        "citations": [_citation(c) for c in citations],
+        "passages": {
+            "page": page,
+            "pages": pages,
+            "total": total,
+            "first": offset + 1 if citations else 0,
+            "last": offset + len(citations),
+        },
+    }
 
 
 async def timeline_options(db: Database) -> dict[str, list[dict[str, Any]]]:
@@ -438,22 +493,29 @@ async def timeline(
     more = len(rows) > page_size
     rows = rows[:page_size]
     events = [_event({k: v for k, v in r.items() if k != "rowid"}) for r in rows]
-    affected = _group(
-        await _rows(
-            db,
-            """
-        SELECT em.event_id, m.id, m.name, em.damage_level, dl.label AS damage_level_label,
-               dl.rank AS damage_rank
-        FROM event_monuments em JOIN monuments m ON m.id = em.monument_id
-        LEFT JOIN damage_levels dl ON dl.id = em.damage_level
-        WHERE em.event_id IN (SELECT value FROM json_each(:ids))
-        ORDER BY dl.rank IS NULL, dl.rank, m.name""",
-            {"ids": _ids_json(events)},
-        ),
-        "event_id",
+    monuments = await _rows(
+        db,
+        """
+        SELECT * FROM (
+          SELECT em.event_id, m.id, m.name, em.damage_level, dl.label AS damage_level_label,
+                 dl.rank AS damage_rank,
+                 row_number() OVER (affected ORDER BY dl.rank IS NULL, dl.rank, m.name) AS _n,
+                 count(*) OVER affected AS _of
+          FROM event_monuments em JOIN monuments m ON m.id = em.monument_id
+          LEFT JOIN damage_levels dl ON dl.id = em.damage_level
+          WHERE em.event_id IN (SELECT value FROM json_each(:ids))
+          WINDOW affected AS (PARTITION BY em.event_id)
+        ) WHERE _n <= :per_event ORDER BY event_id, _n""",
+        {"ids": _ids_json(events), "per_event": TIMELINE_MONUMENTS_LIMIT},
     )
+    more_monuments = {}
+    for m in monuments:
+        more_monuments[m["event_id"]] = max(0, m.pop("_of") - TIMELINE_MONUMENTS_LIMIT)
+        del m["_n"]
+    affected = _group(monuments, "event_id")
     for event in events:
         event["monuments"] = affected.get(event["id"], [])
+        event["monuments_more"] = more_monuments.get(event["id"], 0)
     return {"events": events, "next": next_token(rows[-1]) if more else None}
 
 

@@ -19,6 +19,7 @@ and pandoc import): one item per source, see ``csl_item``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
@@ -27,7 +28,8 @@ from typing import Any
 
 from datasette.utils.asgi import Response
 
-from ..dates import EdtfError, parse_edtf
+from ..dates import EdtfDate, EdtfError, NeedsLibrary, parse_edtf
+from .urls import web_address
 
 GEOJSON_TYPE = "application/geo+json; charset=utf-8"
 CSL_TYPE = "application/vnd.citationstyles.csl+json; charset=utf-8"
@@ -165,7 +167,39 @@ def _date_parts(iso: str, precision: str) -> list[int]:
     return [year]
 
 
-def csl_issued(published: str | None) -> dict[str, Any] | None:
+# A date in a form only the edtf library parses (seasons, 201X ...) costs
+# about 10 ms; one response parses at most this many distinct ones, so a
+# ?sql= of 1,000 such dates cannot hold the server for seconds. The rest are
+# passed on as CSL's "literal" (valid CSL, the date as written).
+MAX_LIBRARY_DATES = 50
+# What could be EDTF at all (digits, X/u for unspecified, qualifiers,
+# intervals, sets, long years, times): anything else is a literal at once.
+_EDTF_LIKE = re.compile(r"[0-9XYSEuTZ?~%/.:+^,{}\[\]-]{1,64}")
+
+
+class DateBudget:
+    """What one response may still spend on dates the edtf library parses."""
+
+    def __init__(self, library_dates: int = MAX_LIBRARY_DATES):
+        self.left = library_dates
+        self.parsed: set[str] = set()
+
+    def parse(self, text: str) -> EdtfDate:
+        """parse_edtf, with the library only while the budget lasts."""
+        if not _EDTF_LIKE.fullmatch(text):
+            raise EdtfError(f"{text!r} is not EDTF")
+        try:
+            return parse_edtf(text, library=False)
+        except NeedsLibrary:
+            if text not in self.parsed:
+                if self.left <= 0:
+                    raise
+                self.left -= 1
+                self.parsed.add(text)
+            return parse_edtf(text)
+
+
+def csl_issued(published: str | None, budget: DateBudget | None = None) -> dict[str, Any] | None:
     """CSL date for an EDTF string, no more precise than the EDTF.
 
     2015-08-30 -> [[2015, 8, 30]]; 2015-08 -> [[2015, 8]]; 2015 -> [[2015]];
@@ -177,7 +211,7 @@ def csl_issued(published: str | None) -> dict[str, Any] | None:
         return None
     text = str(published).strip()
     try:
-        date = parse_edtf(text)
+        date = (budget or DateBudget()).parse(text)
     except EdtfError:
         return {"literal": text}
     if date.start is None or date.end is None:
@@ -220,7 +254,7 @@ CSL_TYPES = {
 }
 
 
-def csl_item(row: dict[str, Any]) -> dict[str, Any]:
+def csl_item(row: dict[str, Any], budget: DateBudget | None = None) -> dict[str, Any]:
     """One source as a CSL-JSON item.
 
     - type: from the source type (news reports are article-newspaper, a
@@ -252,11 +286,11 @@ def csl_item(row: dict[str, Any]) -> dict[str, Any]:
     }
     if get("publisher"):
         item["container-title"] = get("publisher")
-    issued = csl_issued(get("published"))
+    issued = csl_issued(get("published"), budget)
     if issued:
         item["issued"] = issued
-    url = get("url")
-    if url and str(url).startswith(("http://", "https://")):
+    url = web_address(get("url"))
+    if url:
         item["URL"] = url
     accessed = get("accessed")
     if accessed and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(accessed)):
@@ -274,8 +308,8 @@ def csl_item(row: dict[str, Any]) -> dict[str, Any]:
         if get("published_note"):
             line += f"; {get('published_note')}"
         note.append(line)
-    archive_url = get("archive_url")
-    if archive_url and str(archive_url).startswith(("http://", "https://")):
+    archive_url = web_address(get("archive_url"))
+    if archive_url:
         note.append(f"Archived copy: {archive_url}")
     if note:
         item["note"] = "\n".join(note)
@@ -293,19 +327,22 @@ def csl_items(columns: Sequence[str], rows: Sequence[Any]) -> list[dict[str, Any
     """Items for the distinct sources in the rows (a view repeats a source
     once per citation; a reference manager wants it once)."""
     items: dict[str, dict[str, Any]] = {}
+    budget = DateBudget()
     for row in _rows(columns, rows):
-        item = csl_item(row)
+        item = csl_item(row, budget)
         items.setdefault(item["id"], item)
     return list(items.values())
 
 
-def render_csljson(
+async def render_csljson(
     datasette, request, columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any]
 ) -> Response:
     error = _error(data, columns, can_render_csljson, CSL_NEEDS)
     if error:
         return error
-    return _response(csl_items(columns, rows), CSL_TYPE, data, datasette, request)
+    # Dates are parsed off the event loop: other requests go on meanwhile.
+    items = await asyncio.to_thread(csl_items, columns, rows)
+    return _response(items, CSL_TYPE, data, datasette, request)
 
 
 # RIS, for reference managers that read it rather than CSL-JSON (EndNote,
@@ -352,13 +389,15 @@ def ris_record(item: dict[str, Any]) -> str:
     return body + "ER  - \r\n"
 
 
-def render_ris(
+async def render_ris(
     datasette, request, columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any]
 ) -> Response:
     error = _error(data, columns, can_render_csljson, CSL_NEEDS)
     if error:
         return error
-    body = "\r\n".join(ris_record(item) for item in csl_items(columns, rows))
+    # Dates are parsed off the event loop, as for CSL-JSON.
+    items = await asyncio.to_thread(csl_items, columns, rows)
+    body = "\r\n".join(ris_record(item) for item in items)
     return Response(
         body, status=200, headers=_paging(data, datasette, request), content_type=RIS_TYPE
     )

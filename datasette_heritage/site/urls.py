@@ -6,11 +6,24 @@ passage is the ``citation-<id>`` anchor on its source's page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 BASE = "/-/heritage"
+
+_WEB_ADDRESS = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def web_address(value: Any) -> str | None:
+    """The value as a link target if it is an http or https address without
+    white space; None for anything else (a javascript: or data: URL stays
+    text). The one rule for every link the site makes from a record."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text if _WEB_ADDRESS.fullmatch(text) else None
 
 
 def _page(datasette, path: str, json: bool = False) -> str:
