@@ -4,8 +4,8 @@ A source cited 100,003 times made a source page of 77 MB in 11.5 s. Lists
 under one record are bounded on every page: a source's passages come a page
 at a time, an event's claims and monuments and the claims under each event
 of a monument's page stop at a limit, with the number left out and a link to
-the rest. Tested on real records built from YAML: one event cited 3,003
-times (3,000 supporting, 3 disputing) by one source.
+the rest. Tested on real records built from YAML: one event cited 6,003
+times (6,000 supporting, 3 disputing) by one source.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from datasette_heritage.site.queries import (
 
 from .datasette_client import FIXTURE_DATA, datasette_for
 
-SUPPORTING, DISPUTING = 3000, 3
+SUPPORTING, DISPUTING = 6000, 3
 QUOTE = "the militants destroyed the Temple of Tests"
 
 
@@ -106,6 +106,7 @@ async def test_a_monument_page_shows_a_few_claims_per_event(site):
     assert event["citations_more"] == SUPPORTING - MONUMENT_CLAIMS_LIMIT
     html = (await get(site, "/-/heritage/monuments/test-castle")).text
     assert f"{SUPPORTING - MONUMENT_CLAIMS_LIMIT:,} more claims on" in html
+    assert f"Claims for ({SUPPORTING})" in html
 
 
 async def test_a_page_out_of_time_says_so_in_the_sites_words(site):

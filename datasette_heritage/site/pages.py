@@ -449,7 +449,7 @@ async def _feed_response(
         for c in event["citations"]:
             c["absolute_url"] = absolute(urls.citation_url(datasette, c["source_id"], c["id"]))
             c["source_absolute_url"] = absolute(urls.source_url(datasette, c["source_id"]))
-        url = absolute(urls.event_url(datasette, event["id"]))
+        url = event["absolute_url"] = absolute(urls.event_url(datasette, event["id"]))
         entries.append(
             {
                 "id": url,

@@ -29,9 +29,11 @@ MONTHLY_STRIP_YEARS = 11
 PASSAGES_PER_PAGE = 500
 # Lists under one record, which the data does not bound: an event's claims
 # and monuments on its page, its claims under each event of a monument's
-# page, its monuments on the timeline. The rest are a link away.
+# page (and of a feed's entry), its monuments on the timeline. The rest are
+# a link away.
 EVENT_LIST_LIMIT = 500
 MONUMENT_CLAIMS_LIMIT = 10
+FEED_CLAIMS_LIMIT = 50
 TIMELINE_MONUMENTS_LIMIT = 20
 
 EVENT_COLUMNS = """e.id, e.kind, k.label AS kind_label, e.title, e.date, e.date_start,
@@ -107,6 +109,13 @@ async def _citations_for_events(
         hidden[key] = max(0, row.pop("_of") - per_stance)
         del row["_n"], row["_published_start"]
     return [_citation(r) for r in rows], hidden
+
+
+def _count_more(event: dict[str, Any], hidden: dict[tuple[str, bool], int]) -> None:
+    """How many of the event's claims of each stance were left out, and in all."""
+    event["supporting_more"] = hidden.get((event["id"], False), 0)
+    event["disputing_more"] = hidden.get((event["id"], True), 0)
+    event["citations_more"] = event["supporting_more"] + event["disputing_more"]
 
 
 def _group(rows: Sequence[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
@@ -299,9 +308,7 @@ async def monument(db: Database, monument_id: str) -> dict[str, Any] | None:
     claims = _group(citations, "event_id")
     for event in events:
         event["citations"] = claims.get(event["id"], [])
-        event["citations_more"] = hidden.get((event["id"], False), 0) + hidden.get(
-            (event["id"], True), 0
-        )
+        _count_more(event, hidden)
     return {
         "monument": row,
         "damage_levels": await damage_levels(db),
@@ -373,11 +380,10 @@ async def source(db: Database, source_id: str, page: int = 1) -> dict[str, Any] 
     # of passages at a time: a source cited 100,000 times made a page of
     # 77 MB. The page is chosen from the source's citations alone (its
     # index), before the joins label those rows.
-    total = (
-        await _one(
-            db, "SELECT count(*) AS n FROM citations WHERE source_id = :id", {"id": source_id}
-        )
-    )["n"]
+    counted = await _rows(
+        db, "SELECT count(*) AS n FROM citations WHERE source_id = :id", {"id": source_id}
+    )
+    total = counted[0]["n"]
     pages = max(1, -(-total // PASSAGES_PER_PAGE))
     if not 1 <= page <= pages:
         raise PageOutOfRange(f"page={page}: this source has {pages} page(s) of passages")
@@ -623,7 +629,9 @@ async def feed(
         {"site": site, "monument": monument, "limit": limit},
     )
     events = [_event(r) for r in rows]
-    claims = _group(await _citations_for_events(db, _ids_json(events)), "event_id")
+    citations, hidden = await _citations_for_events(db, _ids_json(events), FEED_CLAIMS_LIMIT)
+    claims = _group(citations, "event_id")
     for event in events:
         event["citations"] = claims.get(event["id"], [])
+        _count_more(event, hidden)
     return {"scope": scope, "events": events}
