@@ -23,16 +23,20 @@ RUN pip install .
 # The records, checked and built into the database at image build time: a bad
 # record fails the build, so a broken site is never deployed. The inspect file
 # holds the table counts, so the server does not count rows at startup.
+# The metadata is written as the installed Datasette reads it (for 1.0, with
+# the datasette.yml derived from it) into heritage.config/, here, as root; the
+# server's own run of serve-options finds it up to date and writes nothing.
 COPY metadata.yml ./
 COPY data ./data
 RUN datasette-heritage build data heritage.db \
- && datasette inspect heritage.db --inspect-file heritage.inspect.json
+ && datasette inspect heritage.db --inspect-file heritage.inspect.json \
+ && datasette-heritage serve-options -m metadata.yml --config-dir heritage.config
 
 # The server writes nothing: the database is opened immutable (-i).
 USER nobody
 ENV PORT=8001
 EXPOSE 8001
-# Cloud Run and Fly set $PORT. The settings for a public site (suggested
-# facets off, a cache TTL for the CDN) come from the package, as in
-# scripts/serve.sh; never --load-extension.
-CMD ["sh", "-c", "exec datasette serve -i heritage.db --inspect-file heritage.inspect.json -m metadata.yml -h 0.0.0.0 -p \"$PORT\" $(datasette-heritage serve-options)"]
+# Cloud Run and Fly set $PORT. The metadata and the settings for a public
+# site (suggested facets off, a cache TTL for the CDN) come from the package,
+# as in scripts/serve.sh; never --load-extension.
+CMD ["sh", "-c", "exec datasette serve -i heritage.db --inspect-file heritage.inspect.json -h 0.0.0.0 -p \"$PORT\" $(datasette-heritage serve-options -m metadata.yml --config-dir heritage.config)"]

@@ -25,15 +25,15 @@ setup(
         "console_scripts": ["datasette-heritage = datasette_heritage.cli:cli"],
     },
     install_requires=[
-        "datasette>=0.65.3,<1.1",
+        "datasette>=0.65.4,<1.1",
         "sqlite-utils>=3.35",
         "pyyaml>=6.0",
-        "click>=8.0",
+        "click>=8.2",
         "jsonschema>=4.18",
         "fastjsonschema>=2.19",
         "rapidfuzz>=3.0",
-        "trafilatura>=2.0",
-        "lxml>=5.0",
+        "trafilatura>=2.1",
+        "lxml>=6.1.1",
         # jusText (trafilatura's fallback extractor) imports lxml.html.clean, which
         # lxml 5.2 moved out into its own package; trafilatura does not require it.
         "lxml_html_clean>=0.1",

@@ -131,17 +131,43 @@ def schemas() -> None:
 
 
 @cli.command("serve-options")
-def serve_options() -> None:
-    """Print the `datasette serve` settings for the public site.
+@click.option(
+    "--metadata",
+    "-m",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The site's metadata.yml: also print the options that serve it.",
+)
+@click.option(
+    "--config-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write the files derived from --metadata that Datasette reads "
+    "(created if missing; files already up to date are not rewritten).",
+)
+def serve_options(metadata: Path | None, config_dir: Path | None) -> None:
+    """Print the `datasette serve` options for the public site.
 
     Used by scripts/serve.sh, the Dockerfile and the publish commands, e.g.
 
     datasette serve -i heritage.db --inspect-file heritage.inspect.json
-    -m metadata.yml $(datasette-heritage serve-options)
-    """
-    from .site.serving import serve_options as options  # imports Datasette: only here
+    $(datasette-heritage serve-options -m metadata.yml --config-dir heritage.config)
 
-    click.echo(" ".join(options()))
+    With --metadata, the metadata and configuration are written into
+    --config-dir in the form the installed Datasette reads: metadata.yml as
+    it is for Datasette 0.65; for 1.0, a metadata.yml and a datasette.yml
+    derived from it. The options printed name them (-m, and -c for 1.0).
+    """
+    # Imports Datasette: only here.
+    from .site.serving import serve_options as options
+    from .site.serving import write_config
+
+    printed: list[str] = []
+    if metadata is not None:
+        if config_dir is None:
+            raise click.UsageError(
+                "--metadata needs --config-dir (where to write what Datasette reads)"
+            )
+        printed += write_config(metadata, config_dir)
+    click.echo(" ".join(printed + options()))
 
 
 @cli.command()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -225,7 +227,13 @@ def start_server(db_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
         sys.executable,
         "-m",
         "datasette",
-        *serve_args(db_path, inspect_file, metadata, port=port),
+        *serve_args(
+            db_path,
+            inspect_file,
+            metadata,
+            port=port,
+            config_dir=db_path.with_name(db_path.name + ".config"),
+        ),
         *extra,
     ]
     # The server logs every request: a file, not a pipe nobody reads, so a
@@ -267,6 +275,53 @@ def served(db_path: Path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def start_readme_server(work: Path, venv: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """``bash scripts/serve.sh``, the README's serve command, building data/
+    into work/heritage.db (its inspect file and configuration beside it),
+    with the Datasette of ``venv``: by default the one running the tests.
+    Stop it with stop_readme_server."""
+    port = free_port()
+    log_path = work / "serve.log"
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        HERITAGE_DB=str(work / "heritage.db"),
+        HERITAGE_VENV=str(venv or sys.prefix),
+    )
+    # Each virtualenv keeps the constraints it was made with (scripts/setup.sh).
+    env.pop("HERITAGE_CONSTRAINTS", None)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            ["bash", "scripts/serve.sh"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(process, url, log_path, timeout=180)
+    except BaseException:
+        stop_readme_server(process)
+        raise
+    return process, url
+
+
+def stop_readme_server(process: subprocess.Popen) -> None:
+    # serve.sh execs the server, but stop its whole group in case it has not yet.
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    process.wait(10)
+
+
+def databases_json(data: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """/-/databases.json's list: Datasette 1.0 wraps it as ``{"ok": ..., "databases": [...]}``."""
+    return data["databases"] if isinstance(data, dict) else data
 
 
 @pytest.fixture(scope="session")

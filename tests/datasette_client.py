@@ -9,12 +9,15 @@ its own name.
 from __future__ import annotations
 
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 from datasette.app import Datasette
+
+from datasette_heritage.site.serving import datasette_arguments
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT / "metadata.yml"
@@ -31,10 +34,66 @@ def load_metadata(db_path: Path) -> dict[str, Any]:
 
 
 def datasette_for(db_path: Path, metadata: bool = True) -> Datasette:
-    """Serve db_path as the site does: immutable, with metadata.yml."""
-    return Datasette(
-        immutables=[str(db_path)], metadata=load_metadata(db_path) if metadata else None
-    )
+    """Serve db_path as the site does: immutable, with metadata.yml (and on
+    Datasette 1.0 the configuration derived from it)."""
+    arguments = datasette_arguments(load_metadata(db_path)) if metadata else {}
+    return Datasette(immutables=[str(db_path)], **arguments)
+
+
+# Datasette 1.0's table JSON holds only the parts ``?_extra=`` asks for;
+# 0.65 ignores ``_extra`` and sends them all.
+TABLE_EXTRAS = "_extra=facet_results&_extra=suggested_facets"
+
+
+def table_json(path: str) -> str:
+    """The JSON of a table page (``/db/table?filters``): every row, as
+    objects, with its facets and suggested facets, in either Datasette."""
+    base, _, query = path.partition("?")
+    return f"{base}.json?{query}&_shape=objects&_size=max&{TABLE_EXTRAS}"
+
+
+def facet_results(data: dict[str, Any]) -> dict[str, Any]:
+    """A table page's facets by name: 1.0 nests them under ``results``,
+    beside ``timed_out``; 0.65 sends them as they are."""
+    results = data["facet_results"]
+    return results["results"] if "timed_out" in results else results
+
+
+def sql_path(database: str, format: str | None = None) -> str:
+    """Where Datasette runs the SQL given as ``?sql=`` (``format``: json,
+    geojson ...): ``/db/-/query`` in 1.0 (``/db?sql=`` only redirects
+    there), ``/db`` in 0.65."""
+    from datasette.url_builder import Urls
+
+    base = f"/{database}/-/query" if hasattr(Urls, "database_query") else f"/{database}"
+    return base + (f".{format}" if format else "")
+
+
+def links(html_text: str) -> list[tuple[str, str]]:
+    """Every link of a page: (href, its text with spaces collapsed)."""
+    parser = _Links()
+    parser.feed(html_text)
+    return parser.found
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+        self._open: list[tuple[str, list[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._open.append((dict(attrs).get("href") or "", []))
+
+    def handle_data(self, data: str) -> None:
+        for _, text in self._open:
+            text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open:
+            href, text = self._open.pop()
+            self.found.append((href, " ".join("".join(text).split())))
 
 
 def local(url: str) -> str:

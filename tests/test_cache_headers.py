@@ -15,6 +15,7 @@ from datasette.app import Datasette
 from datasette_heritage.site.serving import SETTINGS
 
 from .conftest import start_server
+from .datasette_client import sql_path
 from .site_pages import datasette_pages, plugin_pages
 
 TTL = int(SETTINGS["default_cache_ttl"])
@@ -66,11 +67,11 @@ def test_nothing_personal_or_failed_is_cached(server):
             response = client.get(path)
             assert response.status_code == 404
             assert "public" not in response.headers.get("cache-control", ""), path
-        response = client.get("/heritage.json", params={"sql": "select nonsense("})
+        response = client.get(sql_path("heritage", "json"), params={"sql": "select nonsense("})
         assert response.status_code == 400
         assert "public" not in response.headers.get("cache-control", "")
         # A visitor may still ask for a fresh copy, of a query as of a plugin page.
-        for path in ("/heritage.json?sql=select+1&_ttl=0", "/-/heritage?_ttl=0"):
+        for path in (sql_path("heritage", "json") + "?sql=select+1&_ttl=0", "/-/heritage?_ttl=0"):
             response = client.get(path)
             assert response.headers["cache-control"] == "no-cache", path
 
@@ -78,7 +79,11 @@ def test_nothing_personal_or_failed_is_cached(server):
 def test_a_visitor_may_shorten_the_cache_lifetime_never_lengthen_it(server):
     url, _ = server
     with httpx.Client(base_url=url) as client:
-        for path in ("/heritage/events", "/heritage.json?sql=select+1", "/-/heritage"):
+        for path in (
+            "/heritage/events",
+            sql_path("heritage", "json") + "?sql=select+1",
+            "/-/heritage",
+        ):
             sep = "&" if "?" in path else "?"
             response = client.get(path + sep + "_ttl=60")
             assert response.headers["cache-control"] == "public, max-age=60", path

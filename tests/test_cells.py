@@ -15,7 +15,7 @@ from datasette.app import Datasette
 from datasette_heritage.site import urls
 from datasette_heritage.site.dates_in_words import edtf_in_words
 
-from .datasette_client import HOSTILE, datasette_for
+from .datasette_client import HOSTILE, datasette_for, sql_path
 
 
 async def page(ds, path: str) -> str:
@@ -72,7 +72,7 @@ async def test_quotes_link_to_their_highlighted_passage(fixture_site):
         assert f'href="{html.escape(href)}"' in text
     # Also in a query that returns a citation's id and source.
     sql = "select id as citation_id, source_id, quote from citations"
-    text = await page(ds, "/fixture?sql=" + quote_plus(sql))
+    text = await page(ds, sql_path("fixture") + "?sql=" + quote_plus(sql))
     first = citations[0]
     assert html.escape(urls.citation_url(ds, first["source_id"], first["id"])) in text
 

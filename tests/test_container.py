@@ -7,6 +7,7 @@ public-site settings, on $PORT.
 
 from __future__ import annotations
 
+import html
 import json
 import shlex
 import signal
@@ -18,10 +19,10 @@ import httpx
 import pytest
 import yaml
 
-from datasette_heritage.site.serving import SETTINGS
+from datasette_heritage.site.serving import SETTINGS, write_config
 
 from . import dockerfile
-from .conftest import METADATA, free_port, tracked_copy, wait_until_serving
+from .conftest import METADATA, databases_json, free_port, tracked_copy, wait_until_serving
 
 # Slow: real servers, subprocesses or whole builds; the fast lane (-m "not slow") skips it.
 pytestmark = pytest.mark.slow
@@ -35,8 +36,14 @@ def served(container: dockerfile.Container) -> dict[str, str]:
     return {
         "db": words[words.index("-i") + 1],
         "inspect": words[words.index("--inspect-file") + 1],
+        # In $(datasette-heritage serve-options -m ... --config-dir ...).
         "metadata": words[words.index("-m") + 1],
+        "config_dir": words[words.index("--config-dir") + 1].rstrip(")"),
     }
+
+
+def config_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 def counts(db_path: Path) -> dict[str, int]:
@@ -60,7 +67,7 @@ def container(tmp_path_factory) -> dockerfile.Container:
     return dockerfile.build(context / "Dockerfile", context, tmp_path_factory.mktemp("image"))
 
 
-def test_image_has_the_database_built_from_data(container, real_db):
+def test_image_has_the_database_built_from_data(container, real_db, tmp_path):
     assert container.base_image.startswith("python:3.11")
     files = served(container)
     db = container.host_path(files["db"])
@@ -72,6 +79,11 @@ def test_image_has_the_database_built_from_data(container, real_db):
     name = Path(files["db"]).stem
     assert inspect[name]["tables"]["citations"]["count"] == counts(real_db)["citations"]
     assert container.host_path(files["metadata"]).read_bytes() == METADATA.read_bytes()
+    # What the server reads, written at image build time from metadata.yml
+    # as the installed Datasette reads it (for 1.0, with datasette.yml).
+    expected = tmp_path / "expected"
+    write_config(METADATA, expected)
+    assert config_files(container.host_path(files["config_dir"])) == config_files(expected)
     # The package was installed into the image's Python, not run from the copy.
     where = subprocess.run(
         [
@@ -96,12 +108,21 @@ def test_image_runs_unprivileged_and_never_loads_extensions(container):
 def test_image_command_serves_the_site_on_port(container, tmp_path):
     port = free_port()
     log = tmp_path / "container.log"
+    written = max(
+        p.stat().st_mtime_ns for p in container.host_path(served(container)["config_dir"]).iterdir()
+    )
     process = dockerfile.start(container, port, log)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, url, log)
         files = served(container)
-        databases = httpx.get(url + "/-/databases.json").json()
+        config_dir = container.host_path(files["config_dir"])
+        # The server (unprivileged in a real container) rewrote nothing.
+        assert all(p.stat().st_mtime_ns <= written for p in config_dir.iterdir())
+        command = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode().split("\0")
+        metadata_file = command[command.index("-m") + 1]
+        assert container.host_path(metadata_file).parent == config_dir
+        databases = databases_json(httpx.get(url + "/-/databases.json").json())
         inspect = json.loads(container.host_path(files["inspect"]).read_text())
         name = Path(files["db"]).stem
         assert [(d["name"], d["is_mutable"], d["hash"]) for d in databases] == [
@@ -111,8 +132,10 @@ def test_image_command_serves_the_site_on_port(container, tmp_path):
         assert settings["suggest_facets"] is False
         assert settings["default_cache_ttl"] == int(SETTINGS["default_cache_ttl"])
         assert settings["sql_time_limit_ms"] == 1000
+        assert settings.get("allow_signed_tokens", False) is False
         title = yaml.safe_load(METADATA.read_text(encoding="utf-8"))["title"]
-        assert httpx.get(url + "/-/metadata.json").json()["title"] == title
+        assert title in html.unescape(httpx.get(url + "/").text)
+        assert httpx.get(url + "/heritage/destroyed_monuments.json").status_code == 200
         # The plugin's pages, templates and static files came with the install.
         page = httpx.get(url + "/-/heritage/monuments/temple-of-bel")
         assert page.status_code == 200

@@ -15,7 +15,7 @@ from datasette_heritage.build.pipeline import build
 from datasette_heritage.site.facets import TOGGLE_BUDGET
 from datasette_heritage.site.request_limits import MAX_QUERY_BYTES
 
-from .datasette_client import FIXTURE_DATA, datasette_for, local
+from .datasette_client import FIXTURE_DATA, datasette_for, facet_results, local, table_json
 
 # Events that make the count order differ from the severity order (two
 # monuments severely or possibly damaged, one destroyed), a date spanning
@@ -70,16 +70,16 @@ def skewed_site(tmp_path_factory):
 
 
 async def get_json(ds, path: str) -> dict[str, Any]:
-    """A table page as JSON (rows as objects, all of them)."""
-    base, _, query = path.partition("?")
-    response = await ds.client.get(f"{base}.json?{query}&_shape=objects&_size=max")
+    """A table page as JSON (rows as objects, all of them, with facets)."""
+    response = await ds.client.get(table_json(path))
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def facet(data: dict[str, Any], name: str, type_: str) -> dict[str, Any]:
-    found = [f for f in data["facet_results"].values() if f["name"] == name and f["type"] == type_]
-    assert len(found) == 1, list(data["facet_results"])
+    facets = facet_results(data)
+    found = [f for f in facets.values() if f["name"] == name and f["type"] == type_]
+    assert len(found) == 1, list(facets)
     return found[0]
 
 
@@ -444,7 +444,7 @@ async def test_the_same_facet_under_another_name_is_shown_once(fixture_site):
         fixture_site,
         "/fixture/events?" + urlencode([("_facet_year", "date"), ("_facet_year", same)]),
     )
-    years = [f for f in data["facet_results"].values() if f["type"] == "year"]
+    years = [f for f in facet_results(data).values() if f["type"] == "year"]
     assert len(years) == 1
 
 

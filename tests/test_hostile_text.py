@@ -282,7 +282,10 @@ INJECTED = """() => {
   for (const el of document.querySelectorAll('*')) {
     for (const attr of el.attributes) {
       const name = attr.name.toLowerCase();
-      if (name.startsWith('on')) found.push(el.tagName + '[' + name + ']');
+      // Every handler in PARTS sets __pwned; Datasette's own markup has
+      // handlers too (1.0's column chooser button).
+      if (name.startsWith('on') && attr.value.includes('__pwned'))
+        found.push(el.tagName + '[' + name + ']');
       if ((name === 'href' || name === 'src' || name === 'action')
           && /^\\s*javascript:/i.test(attr.value)) found.push(el.tagName + '[' + name + ']');
       // Text in a title or data- attribute is fine, escaped; in these it acts.

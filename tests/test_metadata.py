@@ -15,7 +15,7 @@ import yaml
 from datasette_heritage.build import summaries
 from datasette_heritage.build.writer import FTS, TABLES, VIEWS
 
-from .datasette_client import METADATA
+from .datasette_client import METADATA, facet_results, table_json
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +92,8 @@ async def test_the_pages_show_title_licence_and_descriptions(fixture_site, descr
 
 
 async def test_default_facets_and_sort(fixture_site):
-    data = (await fixture_site.client.get("/fixture/events.json?_shape=objects")).json()
-    facets = {(f["name"], f["type"]) for f in data["facet_results"].values()}
+    data = (await fixture_site.client.get(table_json("/fixture/events"))).json()
+    facets = {(f["name"], f["type"]) for f in facet_results(data).values()}
     assert {
         ("kind", "column"),
         ("site_id", "column"),
@@ -109,8 +109,8 @@ async def test_default_facets_and_sort(fixture_site):
         ("monuments", {("type", "column"), ("condition", "severity")}),
         ("citations", {("claimant", "column"), ("stance", "column"), ("identification", "column")}),
     ):
-        data = (await fixture_site.client.get(f"/fixture/{table}.json")).json()
-        assert expected <= {(f["name"], f["type"]) for f in data["facet_results"].values()}
+        data = (await fixture_site.client.get(table_json(f"/fixture/{table}"))).json()
+        assert expected <= {(f["name"], f["type"]) for f in facet_results(data).values()}
 
 
 async def test_label_columns_expand_foreign_keys(fixture_site):

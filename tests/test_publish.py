@@ -10,6 +10,7 @@ Registry and Cloud Run themselves are not exercised.
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import stat
@@ -19,12 +20,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
+from datasette.version import __version__ as datasette_version
 
 from datasette_heritage.build.pipeline import build
-from datasette_heritage.site.serving import serve_options
 
 from . import dockerfile
-from .conftest import METADATA, REAL_DATA, free_port, wait_until_serving
+from .conftest import METADATA, REAL_DATA, ROOT, databases_json, free_port, wait_until_serving
+from .datasette_client import links
 
 # Slow: real servers, subprocesses or whole builds; the fast lane (-m "not slow") skips it.
 pytestmark = pytest.mark.slow
@@ -39,6 +42,19 @@ exit 0
 """
 
 
+# The README's command, word for word (checked below), run by bash.
+PUBLISH = """datasette publish cloudrun heritage.db --service heritage \\
+  --static wheels:dist --static heritage.config:heritage.config \\
+  --install wheels/datasette_heritage-0.1.0-py3-none-any.whl \\
+  --install "datasette==$(datasette --version | cut -d' ' -f3)" \\
+  --extra-options "$(datasette-heritage serve-options -m metadata.yml --config-dir heritage.config)" \\
+  --max-instances 10"""
+
+
+def test_the_readme_gives_the_publish_command():
+    assert PUBLISH in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_publish_cloudrun_command_builds_an_image_with_the_plugin(tmp_path, wheel):
     work = tmp_path / "work"
     work.mkdir()
@@ -46,7 +62,7 @@ def test_publish_cloudrun_command_builds_an_image_with_the_plugin(tmp_path, whee
     shutil.copy(METADATA, work / "metadata.yml")
     (work / "dist").mkdir()
     shutil.copy(wheel, work / "dist")
-    wheel = wheel.name
+    assert f"wheels/{wheel.name}" in PUBLISH
 
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -56,32 +72,13 @@ def test_publish_cloudrun_command_builds_an_image_with_the_plugin(tmp_path, whee
     context = tmp_path / "context"
     env = dict(
         os.environ,
-        PATH=f"{bin_dir}:{os.environ['PATH']}",
+        # This environment's datasette and datasette-heritage, and the stand-in gcloud.
+        PATH=f"{bin_dir}:{Path(sys.executable).parent}:{os.environ['PATH']}",
         GCLOUD_LOG=str(tmp_path / "gcloud.log"),
         GCLOUD_CONTEXT=str(context),
     )
-
-    # The command as the README gives it.
-    command = [
-        "datasette",
-        "publish",
-        "cloudrun",
-        "heritage.db",
-        "-m",
-        "metadata.yml",
-        "--service",
-        "heritage",
-        "--static",
-        "wheels:dist",
-        "--install",
-        f"wheels/{wheel}",
-        "--extra-options",
-        " ".join(serve_options()),
-        "--max-instances",
-        "10",
-    ]
     result = subprocess.run(
-        [str(Path(sys.executable).parent / command[0]), *command[1:]],
+        ["bash", "-c", "set -euo pipefail\n" + PUBLISH],
         cwd=work,
         env=env,
         capture_output=True,
@@ -91,6 +88,9 @@ def test_publish_cloudrun_command_builds_an_image_with_the_plugin(tmp_path, whee
     calls = (tmp_path / "gcloud.log").read_text().splitlines()
     deploy = next(c for c in calls if c.startswith("run deploy"))
     assert "--max-instances 10" in deploy
+    # The image installs the Datasette the options were written for.
+    dockerfile_text = (context / "Dockerfile").read_text()
+    assert f"datasette=={datasette_version}" in dockerfile_text
 
     (tmp_path / "image").mkdir()
     image = dockerfile.build(context / "Dockerfile", context, tmp_path / "image")
@@ -100,14 +100,22 @@ def test_publish_cloudrun_command_builds_an_image_with_the_plugin(tmp_path, whee
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, url, log)
-        databases = httpx.get(url + "/-/databases.json").json()
+        databases = databases_json(httpx.get(url + "/-/databases.json").json())
         assert [(d["name"], d["is_mutable"]) for d in databases] == [("heritage", False)]
         settings = httpx.get(url + "/-/settings.json").json()
         assert settings["suggest_facets"] is False
+        assert settings.get("allow_signed_tokens", False) is False
         page = httpx.get(url + "/-/heritage/monuments/temple-of-bel")
         assert page.status_code == 200
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert httpx.get(url + "/heritage/events").headers["cache-control"].startswith("public")
+        # The metadata and configuration: title, licence line, saved queries.
+        metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+        assert metadata["title"] in html.unescape(httpx.get(url + "/").text)
+        licence = (metadata["license_url"], metadata["license"])
+        assert licence in links(httpx.get(url + "/heritage/monuments").text)
+        for name in metadata["databases"]["heritage"]["queries"]:
+            assert httpx.get(url + f"/heritage/{name}.json").status_code == 200, name
     finally:
         # Datasette's CMD is shell form: the shell does not pass SIGTERM on,
         # so the server is stopped with its process group, as docker stop does.

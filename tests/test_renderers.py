@@ -21,7 +21,7 @@ from datasette_heritage.site.renderers import (
     csl_item,
 )
 
-from .datasette_client import local
+from .datasette_client import local, sql_path
 
 
 async def rows_of(ds, path: str) -> list[dict[str, Any]]:
@@ -96,8 +96,10 @@ async def test_geojson_pages_like_datasette_json(fixture_site):
 
 async def test_geojson_for_queries_and_views(fixture_site):
     sql = "select name, latitude, longitude from monuments where latitude is not null"
-    collection = await get_geojson(fixture_site, "/fixture.geojson?sql=" + quote_plus(sql))
-    rows = await rows_of(fixture_site, "/fixture?sql=" + quote_plus(sql))
+    collection = await get_geojson(
+        fixture_site, sql_path("fixture", "geojson") + "?sql=" + quote_plus(sql)
+    )
+    rows = await rows_of(fixture_site, sql_path("fixture") + "?sql=" + quote_plus(sql))
     assert [f["properties"]["name"] for f in collection["features"]] == [r["name"] for r in rows]
     canned = await get_geojson(fixture_site, "/fixture/destroyed_monuments.geojson")
     assert canned["features"]

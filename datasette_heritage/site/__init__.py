@@ -9,6 +9,7 @@ from datasette import hookimpl
 from . import (
     badges,
     cells,
+    compat,
     crawlers,
     datasette_links,
     errors,
@@ -51,6 +52,11 @@ def asgi_wrapper(datasette):
 
 
 @hookimpl
+def startup(datasette):
+    sql_limits.check_supported()
+
+
+@hookimpl
 def prepare_connection(conn):
     sql_limits.prepare_connection(conn)
 
@@ -74,6 +80,11 @@ def extra_template_vars(datasette, database, table, view_name, request):
         }
 
     return template_vars()
+
+
+@hookimpl(specname="extra_template_vars")
+def row_page_metadata(datasette, database, table, view_name):
+    return compat.row_page_vars(datasette, database, table, view_name)
 
 
 @hookimpl

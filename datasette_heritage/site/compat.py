@@ -7,14 +7,15 @@ reading its version number, so a later alpha that keeps an API keeps working.
 
 from __future__ import annotations
 
-import functools
-import inspect
 from typing import Any
 
 from jinja2 import Environment
 
+# Shown on every page; Datasette 0.65 falls back to the database's and then
+# the instance's values where a table has none, 1.0 does not.
+INHERITED_KEYS = ("license", "license_url", "source", "source_url", "about", "about_url")
 
-@functools.cache
+
 def takes_separate_config() -> bool:
     """Whether Datasette reads its configuration (plugin settings, saved
     queries, table options, permissions) from a file of its own, ``-c
@@ -23,7 +24,9 @@ def takes_separate_config() -> bool:
     # datasette.app itself is being imported.
     from datasette.app import Datasette
 
-    return "config" in inspect.signature(Datasette.__init__).parameters
+    # table_config() reads a table's options from that file. (Not the
+    # constructor's signature: Datasette's pytest plugin wraps __init__.)
+    return hasattr(Datasette, "table_config")
 
 
 async def ensure_can_view_database(datasette, actor: dict[str, Any] | None, database: str) -> None:
@@ -55,3 +58,38 @@ async def instance_title(datasette) -> str | None:
         # 1.0: metadata is read asynchronously, from the internal database.
         return (await datasette.get_instance_metadata()).get("title")
     return datasette.metadata("title")
+
+
+async def _metadata_levels(datasette, database: str, table: str) -> list[dict[str, Any]]:
+    """The metadata of the table, its database and the instance, in that order."""
+    if hasattr(datasette, "get_resource_metadata"):
+        # 1.0: metadata lives in Datasette's internal database.
+        return [
+            await datasette.get_resource_metadata(database, table),
+            await datasette.get_database_metadata(database),
+            await datasette.get_instance_metadata(),
+        ]
+    return [
+        datasette.metadata(database=database, table=table, fallback=False),
+        datasette.metadata(database=database, fallback=False),
+        datasette.metadata(fallback=False),
+    ]
+
+
+async def row_page_vars(datasette, database: str | None, table: str | None, view_name: str):
+    """Template variables of a row page: ``heritage_row_metadata``, the
+    table's description with the licence, source and about it inherits.
+
+    Datasette 1.0 shows no metadata on row pages; 0.65 shows the table's
+    description, and its licence only once a table page has filled it in.
+    templates/row.html shows this instead, the same on both.
+    """
+    if view_name != "row" or database is None or table is None:
+        return {}
+    levels = await _metadata_levels(datasette, database, table)
+    metadata = {k: v for k, v in levels[0].items() if k != "columns"}
+    for key in INHERITED_KEYS:
+        found = next((level[key] for level in levels if level.get(key)), None)
+        if found:
+            metadata[key] = found
+    return {"heritage_row_metadata": metadata}

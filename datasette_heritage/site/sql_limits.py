@@ -87,10 +87,19 @@ def counted_rows(row_factory: Any) -> Any:
     return make_row
 
 
+def check_supported(connection_type: type = sqlite3.Connection) -> None:
+    """Refuse to start where a limit cannot be set, rather than serve
+    without it: Connection.setlimit exists from Python 3.11."""
+    if not hasattr(connection_type, "setlimit"):
+        raise RuntimeError(
+            "datasette-heritage needs Python 3.11 or later: its cap on the size of any "
+            f"SQL value ({MAX_VALUE_BYTES:,} bytes) uses sqlite3.Connection.setlimit, "
+            "which this Python lacks, and the site is not served without it"
+        )
+
+
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    # Connection.setlimit exists from Python 3.11.
-    if hasattr(conn, "setlimit"):
-        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     conn.set_authorizer(_authorize)
     # Datasette has set its row factory (sqlite3.Row) by now, in 0.65 and 1.0.
     conn.row_factory = counted_rows(conn.row_factory)
