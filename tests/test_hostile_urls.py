@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from .datasette_client import sql_path
+
 PAGES = ("monuments", "events", "sources")
 # Python's own wording of the errors these used to raise.
 PYTHON_ERRORS = ("invalid literal", "too large to convert", "Exceeds the limit", "unhashable")
@@ -92,7 +94,9 @@ async def test_an_address_too_long_for_facet_links_is_refused(fixture_site):
         assert "at most 8,192" in response.text
     # A query in the SQL box may be longer: it has no facets.
     sql = "select 1 as one -- " + "x" * 9000
-    response = await fixture_site.client.get("/fixture.json?" + urlencode({"sql": sql}))
+    response = await fixture_site.client.get(
+        sql_path("fixture", "json") + "?" + urlencode({"sql": sql})
+    )
     assert response.status_code == 200
 
 

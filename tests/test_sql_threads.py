@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from .conftest import start_server
+from .datasette_client import sql_path
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,7 @@ async def test_overview_answers_while_slow_sql_holds_every_thread(server):
         finished: list[float] = []
 
         async def slow() -> None:
-            response = await http.get("/heritage.json", params={"sql": SLOW_SQL})
+            response = await http.get(sql_path("heritage", "json"), params={"sql": SLOW_SQL})
             assert response.status_code == 400  # interrupted at the time limit
             finished.append(time.perf_counter())
 
