@@ -12,13 +12,23 @@ VOCABULARIES = ("damage_levels", "causes", "event_kinds", "monument_types", "sou
 # building; a term used without the file is reported as unknown.
 OPTIONAL_VOCABULARIES = frozenset({"source_types"})
 
-# How exactly a site's or monument's coordinates place it (the editor says),
-# as a date's precision says how exactly it is known.
+# How exactly a site's or monument's coordinates place it (the editor says
+# so, as a date says its precision): term -> (label, what it means).
 COORDINATE_PRECISIONS = {
-    "exact": "The point is on the monument or site itself, from a survey, a gazetteer or a map.",
-    "approximate": "The point is near the place, within a few hundred metres: an estimate, "
-    "or one member of a group standing in for the whole.",
-    "site-centre": "The point is the centre of the site the monument is at, not the monument.",
+    "exact": (
+        "exact",
+        "The point is on the monument itself (for a site: its centre), from a survey, "
+        "a gazetteer or a map.",
+    ),
+    "approximate": (
+        "approximate",
+        "The point is near the place, within a few hundred metres: an estimate, or one "
+        "member of a group standing in for the whole.",
+    ),
+    "site-centre": (
+        "site centre",
+        "The monument's own place is not known: the point is the centre of its site.",
+    ),
 }
 
 # The tables the site's pages read; a database without them is someone else's.

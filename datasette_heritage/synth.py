@@ -523,6 +523,30 @@ def _site_record(site: _Site, rng: random.Random) -> dict[str, Any]:
     return record
 
 
+# A made-up Arabic name for a synthetic monument: its type's word and a
+# number in Arabic-Indic digits, sometimes with vowel signs and tatweel, as
+# copies of names differ (not a real place's name).
+_ARABIC_TYPES = {
+    "temple": "مَعْبَد",
+    "arch": "قَوْس",
+    "tomb": "مَدْفَن",
+    "theatre": "مَسْرَح",
+    "tetrapylon": "التترابيلون",
+    "museum": "مَتْحَف",
+    "statue": "تِمْثال",
+    "castle": "قَلْعَة",
+    "city": "الحـي القديم",
+    "monument-group": "مَقابِر",
+}
+
+
+def _arabic_name(kind: str, number: int, mark: int) -> str:
+    word = _ARABIC_TYPES[kind]
+    if mark % 2:
+        word = fold(word)  # written plain
+    return f"{word} {''.join(chr(0x0660 + int(d)) for d in str(number))}"
+
+
 def _monuments(
     site: _Site, count: int, rng: random.Random
 ) -> list[tuple[_Monument, dict[str, Any]]]:
@@ -562,6 +586,14 @@ def _monuments(
             )
         record["latitude"] = round(site.latitude + rng.uniform(-0.02, 0.02), 5)
         record["longitude"] = round(site.longitude + rng.uniform(-0.02, 0.02), 5)
+        # Decided by the id, not the generator, so the rest of the corpus is
+        # what the same seed gave before these fields.
+        mark = zlib.crc32(monument.id.encode())
+        record["coordinates_precision"] = ("exact", "approximate", "site-centre")[mark % 3]
+        if mark % 3 == 2:  # the monument's place not known: the site's centre
+            record["latitude"], record["longitude"] = site.latitude, site.longitude
+        if mark % 5 == 0:
+            record["names"] = [{"name": _arabic_name(kind, j + 1, mark), "language": "ar"}]
         if rng.random() < 0.2:
             record["wikidata"] = f"Q{rng.randint(100000, 9999999)}"
         if rng.random() < 0.5:

@@ -303,3 +303,30 @@ async def test_site_id_links_on_the_monument_row_page(real_site):
     (cell,) = cells(text, "site_id")
     assert f'href="/heritage/sites/{monument["site_id"]}"' in cell
     assert f'href="{html.escape(urls.timeline_url(ds))}?site={monument["site_id"]}"' in cell
+
+
+async def test_names_in_other_languages_run_their_way_and_precision_is_a_badge(fixture_site):
+    ds = fixture_site
+    monuments = await rows_of(ds, "/fixture/monuments")
+    shown = cells(await page(ds, "/fixture/monuments?_size=max"), "names")
+    assert len(shown) == len(monuments)
+    named = 0
+    for cell, monument in zip(shown, monuments):
+        names = json.loads(monument["names"])
+        found = re.findall(r'<span lang="([^"]+)" dir="(rtl|ltr)">(.*?)</span>', cell)
+        assert [(lang, html.unescape(name)) for lang, _, name in found] == [
+            (n["language"], n["name"]) for n in names
+        ]
+        assert all(way == "rtl" for lang, way, _ in found if lang == "ar")
+        named += bool(names)
+    assert named
+    precisions = cells(await page(ds, "/fixture/monuments?_size=max"), "coordinates_precision")
+    for cell, monument in zip(precisions, monuments):
+        if monument["coordinates_precision"]:
+            assert f'data-term="{monument["coordinates_precision"]}"' in cell
+            assert 'title="' in cell  # what the precision means, on hover
+    sources = await rows_of(ds, "/fixture/sources")
+    text = await page(ds, "/fixture/sources")
+    for source in sources:
+        if source["archive_url"]:
+            assert f'href="{html.escape(source["archive_url"])}" rel="nofollow noopener">' in text

@@ -56,8 +56,8 @@ def test_errors_are_one_line_each_and_exit_non_zero(tmp_path):
     )
     assert lines[1].endswith(
         "bad.yml:4: nmae: unknown field; did you mean 'name'? (expected one of: "
-        "alternative_names, country, description, id, latitude, longitude, name, "
-        "unesco_whc_id, wikidata)"
+        "alternative_names, coordinates_precision, country, description, id, latitude, "
+        "longitude, name, names, unesco_whc_id, wikidata)"
     )
     assert lines[2] == "2 problem(s) found; nothing was written"
     assert "Traceback" not in result.stderr

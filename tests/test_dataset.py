@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from datasette_heritage.folding import normalise
+from datasette_heritage.schema import COORDINATE_PRECISIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = ROOT / "data" / "sources"
@@ -519,3 +520,16 @@ def test_the_readmes_example_event_is_the_datasets_own(db):
     (cited,) = example["citations"]
     recorded = [dict(c) for c in citations_of(db, example["id"])]
     assert any(all(c[k] == v for k, v in cited.items()) for c in recorded), cited
+
+
+def test_every_point_says_how_exact_it_is(db):
+    for table in ("sites", "monuments"):
+        located = rows(
+            db, f"SELECT id, coordinates_precision FROM {table} WHERE latitude IS NOT NULL"
+        )
+        assert located
+        for r in located:
+            assert r["coordinates_precision"] in COORDINATE_PRECISIONS, (table, r["id"])
+    # The group's point is one of its towers: approximate for the group.
+    (towers,) = rows(db, "SELECT * FROM monuments WHERE id = 'palmyra-tower-tombs'")
+    assert towers["coordinates_precision"] == "approximate"

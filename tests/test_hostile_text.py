@@ -4,7 +4,8 @@ page, and never runs.
 A dataset is written from Python: every text field the YAML has (names,
 alternative names, titles, descriptions, summaries, notes, claimants,
 vocabulary labels, country, period, publisher, credit, the article text and
-the quotes cut from it, a quote's translation, a source's URL and archive URL) carries script tags, event-handler
+the quotes cut from it, a quote's translation, names in other languages, a source's
+URL and archive URL) carries script tags, event-handler
 and style attribute breakouts, javascript: URLs, closing tags of textarea,
 title, script and style, template syntax and HTML entities. It is built and
 served the README way, and Chromium opens every page of the plugin and of
@@ -95,6 +96,7 @@ RECORDS: dict[str, dict[str, Any]] = {
             "name": hostile("Site"),
             "country": hostile("Country"),
             "alternative_names": [hostile("Alias")],
+            "names": [{"name": hostile("موقع"), "language": "ar"}],
             "latitude": 34.55,
             "longitude": 38.27,
             "wikidata": "Q5747",
@@ -114,6 +116,7 @@ RECORDS: dict[str, dict[str, Any]] = {
             "site_id": "hostile-site",
             "name": hostile("Temple"),
             "alternative_names": [hostile("Temple alias")],
+            "names": [{"name": hostile("معبد"), "language": "ar"}],
             "type": "temple",
             "period": hostile("Period"),
             "latitude": 34.547,

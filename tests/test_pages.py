@@ -20,7 +20,8 @@ from datasette.app import Datasette
 from markupsafe import escape
 
 from datasette_heritage.build.pipeline import build
-from datasette_heritage.folding import normalise
+from datasette_heritage.folding import fold, normalise
+from datasette_heritage.schema import COORDINATE_PRECISIONS
 from datasette_heritage.site import queries, urls
 from datasette_heritage.site.languages import direction
 
@@ -320,6 +321,50 @@ async def test_quotes_run_their_sources_way_with_the_editors_translation(ds, db_
         assert (listed["translation"], listed["source_direction"]) == (c["translation"], way)
     if db_path.name == "fixture.db":
         assert any(c["translation"] for c in cited) and any(c["language"] == "ar" for c in cited)
+
+
+async def test_monument_pages_show_names_in_other_languages_and_how_exact_the_point_is(ds, db_path):
+    for m in sql(db_path, "SELECT id, names, latitude, coordinates_precision FROM monuments"):
+        page = f"/-/heritage/monuments/{m['id']}"
+        html = await get_html(ds, page)
+        names = json.loads(m["names"])
+        for n in names:
+            shown = f'<span lang="{n["language"]}" dir="{direction(n["language"])}">'
+            assert shown + str(escape(n["name"])) + "</span>" in html
+        data = (await get_json(ds, page + ".json"))["monument"]
+        assert [(n["name"], n["language"]) for n in data["names"]] == [
+            (n["name"], n["language"]) for n in names
+        ]
+        precision = m["coordinates_precision"]
+        location = re.search(r'<dd id="heritage-location">(.*?)</dd>', html, re.S).group(1)
+        if precision:
+            label, description = COORDINATE_PRECISIONS[precision]
+            assert f'title="{escape(description)}">({label})' in location
+        else:
+            assert "heritage-precision" not in location
+    if db_path.name == "fixture.db":
+        assert any(json.loads(m["names"]) for m in sql(db_path, "SELECT names FROM monuments"))
+
+
+async def test_a_name_in_arabic_is_found_with_or_without_vowel_signs(fixture_db):
+    ds = await started(fixture_db)
+    (temple,) = sql(fixture_db, "SELECT id, names FROM monuments WHERE names != '[]'")
+    written = [n["name"] for n in json.loads(temple["names"])]
+    assert any(fold(n) != n for n in written)  # one is written with vowel signs
+    for query in written + [fold(n) for n in written] + ["مـعـبـد", "مَعْبَد"]:
+        found = await get_json(ds, "/-/heritage/search.json?" + urlencode({"q": query}))
+        assert temple["id"] in [m["id"] for m in found["monuments"]], query
+    html = await get_html(ds, "/-/heritage/search?" + urlencode({"q": "معبد"}))
+    assert f'lang="ar" dir="rtl">{written[0]}</span>' in html
+    # Datasette's own search of the tables finds them too, sites as monuments.
+    for table, query, expected in (
+        ("monuments", "معبد", temple["id"]),
+        ("sites", "مدينه", "testopolis"),
+    ):
+        found = await ds.client.get(
+            f"/fixture/{table}.json?" + urlencode({"_search": query, "_shape": "array"})
+        )
+        assert expected in [r["id"] for r in found.json()], table
 
 
 async def test_source_without_text_lists_its_unverified_citations(fixture_db):

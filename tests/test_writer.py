@@ -5,6 +5,8 @@ import sqlite_utils
 from datasette_heritage.build.writer import FACET_INDEXES, TABLES
 from datasette_heritage.folding import normalise
 
+from .conftest import FIXTURE_DATA
+
 
 def test_public_schema_columns(fixture_db):
     db = sqlite_utils.Database(fixture_db)
@@ -152,7 +154,9 @@ def test_record_origin_is_kept(fixture_db):
     row = db.execute(
         "SELECT record_file, record_line FROM monuments WHERE id = 'test-arch'"
     ).fetchone()
-    assert row[0].endswith("monuments/testopolis.yml") and row[1] == 11
+    written = (FIXTURE_DATA / "monuments" / "testopolis.yml").read_text().splitlines()
+    assert row[0].endswith("monuments/testopolis.yml")
+    assert written[row[1] - 1] == "- id: test-arch"
 
 
 def test_database_is_sound(fixture_db):

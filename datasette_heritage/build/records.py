@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..dates import EdtfDate, EdtfError, parse_edtf
+from ..folding import fold
 from ..schema import OPTIONAL_VOCABULARIES, VOCABULARIES
 from .data_files import RECORD_TABLES, discover_files
 from .known_records import KnownRecords
@@ -50,6 +51,27 @@ def validate(data_dir: Path, on_file: Callable[[Path], None] | None = None) -> L
         pass
     problems.raise_if_any()
     return loader.stats
+
+
+def names_columns(record: Any) -> dict[str, str]:
+    """A site's or monument's names as stored: ``alternative_names`` and the
+    names in other languages (``names``) as JSON, and ``search_names``, every
+    name once as written and once folded (folding.py: Arabic vowel signs,
+    tatweel, letter forms ...) where that differs, one a line, for full-text
+    search (FTS5 takes vowel signs for word breaks)."""
+    alternative = record.get("alternative_names") or []
+    names = [{"name": n["name"], "language": n["language"]} for n in record.get("names") or []]
+    every = [record["name"], *alternative, *(n["name"] for n in names)]
+    search: list[str] = []
+    for name in every:
+        for form in (name, " ".join(fold(name).split())):
+            if form and form not in search:
+                search.append(form)
+    return {
+        "alternative_names": json.dumps(alternative, ensure_ascii=False),
+        "names": json.dumps(names, ensure_ascii=False),
+        "search_names": "\n".join(search),
+    }
 
 
 class RecordLoader:
@@ -297,16 +319,17 @@ class RecordLoader:
             if not valid:
                 continue
             self.known.add_site(r["id"])
+            if not self._located(str(path), r):
+                continue
             rows.append(
                 {
                     "id": r["id"],
                     "name": r["name"],
-                    "alternative_names": json.dumps(
-                        r.get("alternative_names") or [], ensure_ascii=False
-                    ),
+                    **names_columns(r),
                     "country": r["country"],
                     "latitude": r.get("latitude"),
                     "longitude": r.get("longitude"),
+                    "coordinates_precision": r.get("coordinates_precision"),
                     "wikidata": r.get("wikidata"),
                     "unesco_whc_id": r.get("unesco_whc_id"),
                     "description": r.get("description"),
@@ -315,6 +338,21 @@ class RecordLoader:
                 }
             )
         return {"sites": rows}
+
+    def _located(self, record_file: str, record: Any) -> bool:
+        """Whether a precision comes with coordinates to be precise about."""
+        if record.get("coordinates_precision") is None:
+            return True
+        if record.get("latitude") is not None and record.get("longitude") is not None:
+            return True
+        self.problems.add(
+            record_file,
+            line_of(record, ["coordinates_precision"]),
+            "coordinates_precision",
+            "given without latitude and longitude",
+            "latitude and longitude beside it, or no coordinates_precision",
+        )
+        return False
 
     def _load_monument(self, path: Path) -> Rows:
         rows = []
@@ -335,18 +373,19 @@ class RecordLoader:
             if not ok or not valid:
                 continue
             self.known.add_monument(r["id"], r["site_id"])
+            if not self._located(record_file, r):
+                continue
             rows.append(
                 {
                     "id": r["id"],
                     "site_id": r["site_id"],
                     "name": r["name"],
-                    "alternative_names": json.dumps(
-                        r.get("alternative_names") or [], ensure_ascii=False
-                    ),
+                    **names_columns(r),
                     "type": r["type"],
                     "period": r.get("period"),
                     "latitude": r.get("latitude"),
                     "longitude": r.get("longitude"),
+                    "coordinates_precision": r.get("coordinates_precision"),
                     "wikidata": r.get("wikidata"),
                     "description": r.get("description"),
                     "condition": None,

@@ -214,7 +214,8 @@ def _problems_from(error: Any, record: Any, file: str) -> list[Problem]:
             )
         ]
     if kind in ("enum", "const"):
-        options = value if kind == "enum" else [value]
+        # null in an enum is "may be left empty", not an option to offer.
+        options = [v for v in value if v is not None] if kind == "enum" else [value]
         return [
             Problem(
                 file,

@@ -33,9 +33,12 @@ TABLES: dict[str, Table] = {
             "id": str,
             "name": str,
             "alternative_names": str,
+            "names": str,
+            "search_names": str,
             "country": str,
             "latitude": float,
             "longitude": float,
+            "coordinates_precision": str,
             "wikidata": str,
             "unesco_whc_id": int,
             "description": str,
@@ -51,10 +54,13 @@ TABLES: dict[str, Table] = {
             "site_id": str,
             "name": str,
             "alternative_names": str,
+            "names": str,
+            "search_names": str,
             "type": str,
             "period": str,
             "latitude": float,
             "longitude": float,
+            "coordinates_precision": str,
             "wikidata": str,
             "description": str,
             "condition": str,
@@ -171,9 +177,11 @@ FACET_INDEXES = {
     "citations": ["claimant", "stance", "identification", "verified"],
 }
 
+# Columns are only ever added at the end: the site's snippets name them by position.
 FTS = {
     "sources": ["title", "publisher", "credit", "text"],
-    "monuments": ["name", "alternative_names", "description"],
+    "monuments": ["name", "alternative_names", "description", "search_names"],
+    "sites": ["name", "alternative_names", "description", "search_names"],
     "events": ["title", "summary"],
     "citations": ["quote", "claimant", "note"],
 }

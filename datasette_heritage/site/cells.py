@@ -35,9 +35,10 @@ from typing import Any
 from datasette.utils import tilde_encode
 from markupsafe import Markup
 
-from ..schema import REQUIRED_TABLES, VOCABULARIES
+from ..schema import COORDINATE_PRECISIONS, REQUIRED_TABLES, VOCABULARIES
 from . import badges, urls
 from .dates_in_words import edtf_in_words
+from .languages import names_in_languages
 from .which_database import PLUGIN_NAME, is_heritage_database, table_names
 
 # column -> vocabulary table; "type" only on tables whose type is a monument type
@@ -51,8 +52,9 @@ VOCABULARY_COLUMNS = {
     "source_type": "source_types",
 }
 TYPE_TABLES = {"monuments", "monument_damage", None}
-# Fixed terms of the citations schema (no vocabulary table).
+# Fixed terms of the schema (no vocabulary table): term -> (label, description).
 FIXED_TERMS = {
+    "coordinates_precision": COORDINATE_PRECISIONS,
     "stance": {
         "supports": ("supports", "The passage supports the event."),
         "disputes": ("disputes", "The passage disputes the event: the event is contested."),
@@ -93,7 +95,7 @@ FLAG_TITLES = {
     "verified": "The quote was found in the source's stored text",
 }
 # JSON arrays of names.
-LIST_COLUMNS = {"alternative_names", "photo_credits"}
+LIST_COLUMNS = {"alternative_names", "photo_credits", "names"}
 # Longer text is cut to an excerpt of about EXCERPT_CHARS on table and query
 # pages: enough to recognise a passage, short enough to keep rows low.
 EXCERPT_CHARS = 90
@@ -169,7 +171,7 @@ def _render(
         fixed = FIXED_TERMS[column].get(raw)
         return badges.term_badge(column, raw, fixed[0], title=fixed[1]) if fixed else None
 
-    if column == "url":
+    if column in ("url", "archive_url"):
         text = urls.web_address(raw)
         if text is not None:
             return Markup(
@@ -244,13 +246,23 @@ def _list_cell(raw: Any) -> Markup | None:
         items = json.loads(raw) if isinstance(raw, str) else None
     except ValueError:
         return None
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+    if not isinstance(items, list):
         return None
     if not items:
         return Markup('<span class="heritage-flag-off">none</span>')
-    return Markup('<ul class="heritage-cell-list">{}</ul>').format(
-        Markup("").join(Markup("<li>{}</li>").format(item) for item in items)
-    )
+    if all(isinstance(i, str) for i in items):
+        shown = [Markup("<li>{}</li>").format(item) for item in items]
+    else:  # names in other languages: each in its language and direction
+        named = names_in_languages(raw)
+        if len(named) != len(items):
+            return None
+        shown = [
+            Markup(
+                '<li><span lang="{}" dir="{}">{}</span> <span class="heritage-muted">{}</span></li>'
+            ).format(n["language"], n["direction"], n["name"], n["language"])
+            for n in named
+        ]
+    return Markup('<ul class="heritage-cell-list">{}</ul>').format(Markup("").join(shown))
 
 
 def _excerpt(text: str) -> str:
@@ -304,7 +316,7 @@ HANDLED = (
     | DATE_COLUMNS
     | set(FLAGS)
     | LIST_COLUMNS
-    | {"url", "wikidata", "quote", "id", "name", "title"}
+    | {"url", "archive_url", "wikidata", "quote", "id", "name", "title"}
 )
 
 

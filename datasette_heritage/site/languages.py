@@ -4,6 +4,9 @@ so it reads, wraps and is highlighted as its readers expect."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 # Languages written right to left unless the tag names another script.
 RTL_LANGUAGES = frozenset(
     {
@@ -44,3 +47,21 @@ def direction(language: str | None) -> str:
         if len(part) == 4 and part.isalpha():
             return "rtl" if part.title() in RTL_SCRIPTS else "ltr"
     return "rtl" if parts[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def names_in_languages(stored: str | None) -> list[dict[str, str]]:
+    """A ``names`` column (a JSON list of {name, language}) as a list, each
+    name with the direction of its language; empty for anything else."""
+    try:
+        names: Any = json.loads(stored or "[]")
+    except ValueError:
+        return []
+    if not isinstance(names, list):
+        return []
+    return [
+        {"name": n["name"], "language": n["language"], "direction": direction(n["language"])}
+        for n in names
+        if isinstance(n, dict)
+        and isinstance(n.get("name"), str)
+        and isinstance(n.get("language"), str)
+    ]

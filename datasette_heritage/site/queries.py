@@ -17,8 +17,9 @@ from typing import Any
 
 from datasette.database import Database, QueryInterrupted
 
+from ..schema import COORDINATE_PRECISIONS
 from .dates_in_words import edtf_in_words, when
-from .languages import direction
+from .languages import direction, names_in_languages
 
 MAP_LIMIT = 1000
 LATEST_LIMIT = 10
@@ -276,8 +277,9 @@ async def monument(db: Database, monument_id: str) -> dict[str, Any] | None:
     row = await _one(
         db,
         """
-        SELECT m.id, m.site_id, s.name AS site_name, m.name, m.alternative_names, m.type,
-               t.label AS type_label, m.period, m.latitude, m.longitude, m.wikidata,
+        SELECT m.id, m.site_id, s.name AS site_name, m.name, m.alternative_names, m.names,
+               m.type, t.label AS type_label, m.period, m.latitude, m.longitude,
+               m.coordinates_precision, m.wikidata,
                m.description, m.condition, d.label AS condition_label,
                d.rank AS condition_rank, d.description AS condition_description
         FROM monuments m JOIN sites s ON s.id = m.site_id
@@ -289,6 +291,12 @@ async def monument(db: Database, monument_id: str) -> dict[str, Any] | None:
     if row is None:
         return None
     row["alternative_names"] = json.loads(row["alternative_names"] or "[]")
+    row["names"] = names_in_languages(row["names"])
+    precision = COORDINATE_PRECISIONS.get(row["coordinates_precision"] or "")
+    row["coordinates_precision_label"], row["coordinates_precision_description"] = precision or (
+        None,
+        None,
+    )
     events = await _rows(
         db,
         f"""
@@ -535,7 +543,7 @@ MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
 SEARCHES = {
     "monuments": """
-        SELECT m.id, m.name, m.alternative_names, s.name AS site_name, m.condition,
+        SELECT m.id, m.name, m.alternative_names, m.names, s.name AS site_name, m.condition,
                d.label AS condition_label, d.rank AS condition_rank,
                snippet(monuments_fts, 2, char(2), char(3), '…', 16) AS snippet
         FROM monuments_fts f JOIN monuments m ON m.rowid = f.rowid
@@ -583,6 +591,7 @@ async def search(db: Database, fts_query: str, limit: int = SEARCH_LIMIT) -> dic
     results["events"] = [{**_event(r), "snippet": r["snippet"]} for r in results["events"]]
     for monument in results["monuments"]:
         monument["alternative_names"] = json.loads(monument["alternative_names"] or "[]")
+        monument["names"] = names_in_languages(monument["names"])
     for source in results["sources"]:
         source["published_display"] = edtf_in_words(source["published"] or "") or None
     return results

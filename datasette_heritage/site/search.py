@@ -3,7 +3,10 @@ passages and sources: what the reader typed, made a safe full-text query,
 and the matches' snippets as escaped HTML.
 
 The full-text tables (written by build/writer.py) stem English words with
-FTS5's porter tokenizer, so "temple" finds "temples". The query is never
+FTS5's porter tokenizer, so "temple" finds "temples"; names are indexed as
+written and folded (datasette_heritage/folding.py), and each word of the
+query is searched both ways, so an Arabic name is found with or without its
+vowel signs and letter variants. The query is never
 passed to FTS5 as syntax: each word is quoted (Datasette's escape_fts), so
 operators, column filters and unbalanced quotes are plain words.
 """
@@ -15,6 +18,7 @@ import re
 from datasette.utils import escape_fts
 from markupsafe import Markup, escape
 
+from ..folding import fold
 from .queries import MARK_CLOSE, MARK_OPEN
 
 MAX_QUERY_CHARS = 200
@@ -44,7 +48,17 @@ def fts_query(text: str) -> str | None:
         return None
     if len(terms) > MAX_TERMS:
         raise BadQuery(f"The search has too many words: at most {MAX_TERMS}")
-    return escape_fts(" ".join(terms))
+    # A word also matches in its folded form (Arabic typed with vowel signs
+    # or hamza finds a name indexed plain: the build indexes names both ways).
+    words = []
+    for term in terms:
+        plain = " ".join(fold(term).split())
+        if plain and plain != term and _WORD.search(plain):
+            words.append(f"({escape_fts(term)} OR {escape_fts(plain)})")
+        else:
+            words.append(escape_fts(term))
+    # Spelled out: FTS5 takes no implicit AND beside a group in brackets.
+    return " AND ".join(words)
 
 
 def snippet_html(snippet: str | None) -> Markup:
