@@ -10,7 +10,7 @@ from .conftest import FIXTURE_DATA
 
 def test_public_schema_columns(fixture_db):
     db = sqlite_utils.Database(fixture_db)
-    # The names DESIGN.md promises, which saved queries and users rely on.
+    # The public schema's names (README "The database"), which saved queries and users rely on.
     promised = {
         "sites": ["id", "name", "country", "latitude", "longitude", "wikidata", "unesco_whc_id"],
         "monuments": [
