@@ -136,10 +136,15 @@ def test_saved_queries_give_the_same_rows(both):
 def test_custom_and_default_facets_are_the_same(both):
     def counts(url: str, path: str) -> dict[str, list[tuple[Any, Any, int]]]:
         facets = facet_results(get(url, table_json(path)).json())
-        return {
-            f"{f['name']}:{f['type']}": [(v["value"], v["label"], v["count"]) for v in f["results"]]
-            for f in facets.values()
-        }
+        found = {}
+        for f in facets.values():
+            values = [(v["value"], v["label"], v["count"]) for v in f["results"]]
+            # Datasette's own column facets order equal counts as each version
+            # does; the plugin's facets order them the same on both.
+            found[f"{f['name']}:{f['type']}"] = (
+                sorted(values, key=repr) if f["type"] == "column" else values
+            )
+        return found
 
     for path in (
         "/heritage/events",

@@ -62,10 +62,13 @@ def _response(body: Any, content_type: str, data: dict[str, Any], datasette, req
     )
 
 
-def _error(data: dict[str, Any], columns: Sequence[str], can_render, needs: str) -> Response | None:
+def _error(
+    data: dict[str, Any], error: str | None, columns: Sequence[str], can_render, needs: str
+) -> Response | None:
     """A 400 for a failed query, or for columns this format cannot use
-    (Datasette dispatches on the extension whatever can_render says)."""
-    message = data.get("error")
+    (Datasette dispatches on the extension whatever can_render says). A
+    query's error is in ``data`` (0.65) or given as ``error`` (1.0)."""
+    message = data.get("error") or error
     if not message and not can_render(columns):
         message = f"This format needs {needs}; the columns here are: {', '.join(columns)}"
     if message:
@@ -126,11 +129,16 @@ def geojson_collection(columns: Sequence[str], rows: Sequence[Any]) -> dict[str,
 
 
 def render_geojson(
-    datasette, request, columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any]
+    datasette,
+    request,
+    columns: Sequence[str],
+    rows: Sequence[Any],
+    data: dict[str, Any],
+    error: str | None = None,
 ) -> Response:
-    error = _error(data, columns, can_render_geojson, "latitude and longitude columns")
-    if error:
-        return error
+    refused = _error(data, error, columns, can_render_geojson, "latitude and longitude columns")
+    if refused:
+        return refused
     collection = geojson_collection(columns, rows)
     if data.get("next_url"):
         collection["next_url"] = datasette.absolute_url(request, data["next_url"])
@@ -335,11 +343,16 @@ def csl_items(columns: Sequence[str], rows: Sequence[Any]) -> list[dict[str, Any
 
 
 async def render_csljson(
-    datasette, request, columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any]
+    datasette,
+    request,
+    columns: Sequence[str],
+    rows: Sequence[Any],
+    data: dict[str, Any],
+    error: str | None = None,
 ) -> Response:
-    error = _error(data, columns, can_render_csljson, CSL_NEEDS)
-    if error:
-        return error
+    refused = _error(data, error, columns, can_render_csljson, CSL_NEEDS)
+    if refused:
+        return refused
     # Dates are parsed off the event loop: other requests go on meanwhile.
     items = await asyncio.to_thread(csl_items, columns, rows)
     return _response(items, CSL_TYPE, data, datasette, request)
@@ -390,11 +403,16 @@ def ris_record(item: dict[str, Any]) -> str:
 
 
 async def render_ris(
-    datasette, request, columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any]
+    datasette,
+    request,
+    columns: Sequence[str],
+    rows: Sequence[Any],
+    data: dict[str, Any],
+    error: str | None = None,
 ) -> Response:
-    error = _error(data, columns, can_render_csljson, CSL_NEEDS)
-    if error:
-        return error
+    refused = _error(data, error, columns, can_render_csljson, CSL_NEEDS)
+    if refused:
+        return refused
     # Dates are parsed off the event loop, as for CSL-JSON.
     items = await asyncio.to_thread(csl_items, columns, rows)
     body = "\r\n".join(ris_record(item) for item in items)

@@ -109,12 +109,16 @@ def _facet_link_bytes(datasette, pairs: list[tuple[str, str]], query_bytes: int)
 
 
 def _is_database_page(datasette, path: str) -> bool:
-    """A database's page (/NAME, /NAME.json ...), where SQL is run; it has no
-    facets, and a query may be long."""
+    """A database's page (/NAME, /NAME.json ...) or, on Datasette 1.0, its
+    query page (/NAME/-/query, /NAME/-/query.json ...), where SQL is run; it
+    has no facets, and a query may be long."""
     base = datasette.urls.path("/")
     if not path.startswith(base):
         return False
     rest = path[len(base) :]
+    name, _, page = rest.partition("/")
+    if page and (page == "-/query" or page.startswith("-/query.")):
+        rest = name
     return bool(rest) and "/" not in rest and not rest.startswith("-")
 
 
