@@ -28,7 +28,7 @@ def register_facet_classes():
 
 @hookimpl
 def register_output_renderer(datasette):
-    return renderers.RENDERERS
+    return renderers.renderers()
 
 
 @hookimpl

@@ -7,6 +7,9 @@ reading its version number, so a later alpha that keeps an API keeps working.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import Environment
@@ -93,3 +96,28 @@ async def row_page_vars(datasette, database: str | None, table: str | None, view
         if found:
             metadata[key] = found
     return {"heritage_row_metadata": metadata}
+
+
+def renderer(render: Callable[..., Any]) -> Callable[..., Any]:
+    """An output renderer's function as the installed Datasette calls it.
+
+    Datasette passes a renderer only the arguments its signature names, and
+    0.65 fails on any it does not have. 1.0 gives a failed SQL query's
+    error as ``error`` (its ``data`` says ``ok``); 0.65 has no ``error``
+    and puts the error in ``data``. ``render`` takes ``error=None``; for
+    0.65 it is called through a signature without it.
+    """
+    from datasette.url_builder import Urls
+
+    # The query page of 1.0 (/db/-/query) is the one that passes error=.
+    if hasattr(Urls, "database_query"):
+        return render
+    signature = inspect.signature(render)
+    parameters = [p for p in signature.parameters.values() if p.name != "error"]
+
+    @functools.wraps(render)
+    def call(*args: Any) -> Any:
+        return render(*args)
+
+    call.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    return call

@@ -29,6 +29,7 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from ..dates import EdtfDate, EdtfError, NeedsLibrary, parse_edtf
+from . import compat
 from .urls import web_address
 
 GEOJSON_TYPE = "application/geo+json; charset=utf-8"
@@ -421,8 +422,13 @@ async def render_ris(
     )
 
 
-RENDERERS = [
+RENDERERS: list[dict[str, Any]] = [
     {"extension": "geojson", "render": render_geojson, "can_render": can_render_geojson},
     {"extension": "csljson", "render": render_csljson, "can_render": can_render_csljson},
     {"extension": "ris", "render": render_ris, "can_render": can_render_csljson},
 ]
+
+
+def renderers() -> list[dict[str, Any]]:
+    """RENDERERS, each called as the installed Datasette calls renderers."""
+    return [{**r, "render": compat.renderer(r["render"])} for r in RENDERERS]
