@@ -30,7 +30,7 @@ setup(
         "pyyaml>=6.0",
         "click>=8.2",
         "jsonschema>=4.18",
-        "fastjsonschema>=2.19",
+        "jsonschema-rs>=0.29",
         "rapidfuzz>=3.0",
         "trafilatura>=2.1",
         "lxml>=6.1.1",

@@ -29,22 +29,26 @@ def load(data_dir: Path, db_path: Path) -> int:
     files = 0
     for folder in ("vocabularies", "sites", "monuments", "sources", "events"):
         for path in sorted((data_dir / folder).rglob("*.yml")):
-            table = path.stem if folder == "vocabularies" else folder
-            with open(path, encoding="utf-8") as f:
-                docs = yaml.safe_load(f)
-            docs = json.loads(json.dumps(docs, default=str))
-            if folder == "sources":
-                for doc in docs:
-                    if doc.get("text_file"):
-                        doc["text"] = (path.parent / doc["text_file"]).read_text(encoding="utf-8")
-            # A database per file, as one yaml-to-sqlite invocation per file opens it.
-            db = sqlite_utils.Database(str(db_path))
-            # alter=True: yaml-to-sqlite itself stops at the first file whose
-            # records have a column the table lacks; the baseline should finish.
-            db[table].upsert_all(docs, pk="id", alter=True)
-            db.close()
+            load_file(path, path.stem if folder == "vocabularies" else folder, db_path)
             files += 1
     return files
+
+
+def load_file(path: Path, table: str, db_path: Path) -> None:
+    """One yaml-to-sqlite invocation: one file into one table."""
+    with open(path, encoding="utf-8") as f:
+        docs = yaml.safe_load(f)
+    docs = json.loads(json.dumps(docs, default=str))
+    if path.parent.name == "sources":
+        for doc in docs:
+            if doc.get("text_file"):
+                doc["text"] = (path.parent / doc["text_file"]).read_text(encoding="utf-8")
+    # A database per file, as one yaml-to-sqlite invocation per file opens it.
+    db = sqlite_utils.Database(str(db_path))
+    # alter=True: yaml-to-sqlite itself stops at the first file whose
+    # records have a column the table lacks; the baseline should finish.
+    db[table].upsert_all(docs, pk="id", alter=True)
+    db.close()
 
 
 def main() -> None:

@@ -43,7 +43,8 @@ def corpus(citations: int, seed: int = 0) -> Path:
 
 def run_child(args: Sequence[str]) -> dict[str, Any]:
     """Run ``python args...``; its last stdout line is a JSON object of figures.
-    Adds ``maxrss`` (bytes) and ``exit`` from the child's own resource usage."""
+    Adds ``maxrss`` (bytes) and ``rusage_cpu`` (user + system seconds, the
+    interpreter's start-up included) from the child's own resource usage."""
     with open(os.devnull, "rb") as devnull:
         proc = subprocess.Popen(
             [sys.executable, *args],
@@ -60,6 +61,7 @@ def run_child(args: Sequence[str]) -> dict[str, Any]:
     lines = [line for line in out.splitlines() if line.startswith("{")]
     figures = json.loads(lines[-1])
     figures["maxrss"] = usage.ru_maxrss * 1024  # kilobytes on Linux
+    figures["rusage_cpu"] = usage.ru_utime + usage.ru_stime  # start-up included
     return figures
 
 
@@ -118,10 +120,14 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
 
 
 def instrument(
-    stages: Sequence[Any], totals: dict[str, float], calls: dict[str, int] | None = None
+    stages: Sequence[Any],
+    totals: dict[str, float],
+    calls: dict[str, int] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> None:
-    """Wrap each (module, function name, stage) so its time adds to
-    totals[stage] (and its calls to calls[stage]); missing functions are skipped."""
+    """Wrap each (module, function name, stage) so its time (by ``clock``:
+    wall time, or time.process_time for CPU time) adds to totals[stage] (and
+    its calls to calls[stage]); missing functions are skipped."""
     for module, name, stage in stages:
         original = getattr(module, name, None)
         if original is None:
@@ -130,11 +136,11 @@ def instrument(
         def timed(
             *args: Any, __original: Callable = original, __stage: str = stage, **kwargs: Any
         ) -> Any:
-            started = time.perf_counter()
+            started = clock()
             try:
                 return __original(*args, **kwargs)
             finally:
-                totals[__stage] += time.perf_counter() - started
+                totals[__stage] += clock() - started
                 if calls is not None:
                     calls[__stage] += 1
 

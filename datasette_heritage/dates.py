@@ -4,8 +4,11 @@ The ``edtf`` library is the authority on what is valid EDTF, but it is slow to
 import and slow per date: at hundreds of thousands of events it would
 dominate a build (benchmarks/profile_build.py). The forms editors use nearly always
 (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, optionally ``?``/``~``/``%``, and
-intervals of those) are parsed here directly; everything else (seasons,
-unspecified digits such as ``201X``, ...) goes to the library.
+intervals of those) are parsed here directly, and so are the four seasons of
+a year (``YYYY-21`` to ``YYYY-24``), as the library reads them
+(tests/test_dates.py holds the two to the same days); everything else
+(seasons in intervals, unspecified digits such as ``201X``, ...) goes to the
+library.
 """
 
 from __future__ import annotations
@@ -91,6 +94,28 @@ def _days_of_common_form(text: str) -> tuple[datetime.date, datetime.date, str, 
     return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year", qualifier
 
 
+# The library's days of the seasons of EDTF level 1: spring (21), summer,
+# autumn, and winter (24) as the last month of its year.
+_SEASONS = {
+    21: ("03-01", "05-31"),
+    22: ("06-01", "08-31"),
+    23: ("09-01", "11-30"),
+    24: ("12-01", "12-31"),
+}
+
+
+def _season(text: str) -> EdtfDate | None:
+    """A season of a year after 0 with no qualifier (the library refuses one)."""
+    date = parse_single_date(text)
+    if date is None or date.year <= 0 or date.day is not None or date.qualifier:
+        return None
+    days = _SEASONS.get(date.month or 0)
+    if days is None:
+        return None
+    year = f"{date.year:04d}"
+    return EdtfDate(text, f"{year}-{days[0]}", f"{year}-{days[1]}", "season", False, False, False)
+
+
 def _coarser(a: str, b: str) -> str:
     return a if PRECISIONS.index(a) >= PRECISIONS.index(b) else b
 
@@ -130,7 +155,7 @@ def parse_edtf(text: str, library: bool = True) -> EdtfDate:
         )
     parsed = _days_of_common_form(text)
     if parsed is None:
-        return _parse_with_library(text, library)
+        return _season(text) or _parse_with_library(text, library)
     start, end, precision, qualifier = parsed
     return EdtfDate(
         text,

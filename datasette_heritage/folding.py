@@ -120,7 +120,10 @@ _COMMON = [(c, p) for c, p in FOLDS.items() if c in SINGLE_QUOTES + DOUBLE_QUOTE
 _REST = {ord(c): p for c, p in FOLDS.items() if c not in SINGLE_QUOTES + DOUBLE_QUOTES + DASHES}
 _HAS_REST = re.compile("[" + re.escape("".join(map(chr, _REST))) + "]")
 _IGNORED_RUNS = re.compile("[" + re.escape("".join(c for c, p in FOLDS.items() if not p)) + "]+")
-_WHITE_RUNS = re.compile(r"\s+")
+# The white space runs that normalising changes: at either end, of more than
+# one character, or of one that is not a space (most runs of an article are
+# single spaces between words, left as they are).
+_WHITE_RUNS = re.compile(r"\A\s+| ?(?:[^\S ]|  )\s*| \Z")
 
 
 def fold(text: str) -> str:

@@ -100,7 +100,7 @@ try:
     cli(sys.argv[1:])
 except SystemExit:
     pass
-heavy = ("datasette", "jsonschema", "fastjsonschema", "sqlite_utils", "yaml", "rapidfuzz")
+heavy = ("datasette", "jsonschema", "jsonschema_rs", "sqlite_utils", "yaml", "rapidfuzz")
 print("IMPORTED", " ".join(m for m in heavy if m in sys.modules))
 """
 
@@ -117,7 +117,7 @@ def test_commands_import_only_what_they_need(tmp_path):
     assert imported_by("schemas")[1] == []
     done, modules = imported_by("validate", str(FIXTURE_DATA))
     assert "files OK" in done.stdout
-    assert sorted(modules) == ["fastjsonschema", "yaml"]  # no SQLite library, no jsonschema
+    assert sorted(modules) == ["jsonschema_rs", "yaml"]  # no SQLite library, no jsonschema
     done, modules = imported_by("build", str(FIXTURE_DATA), str(tmp_path / "h.db"))
     assert "Built" in done.stdout
     assert "sqlite_utils" in modules and "jsonschema" not in modules and "datasette" not in modules

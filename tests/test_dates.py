@@ -65,6 +65,29 @@ def test_fast_path_agrees_with_the_library():
         assert ours.end == "{:04d}-{:02d}-{:02d}".format(*parsed.upper_strict()[:3])
 
 
+@given(st.integers(1, 9999), st.sampled_from([21, 22, 23, 24]), st.sampled_from(["", "?", "~"]))
+def test_seasons_are_the_librarys(year, season, qualifier):
+    """Seasons are read here as the library reads them, or refused as it refuses them."""
+    import edtf
+
+    text = f"{year:04d}-{season}{qualifier}"
+    try:
+        parsed = edtf.parse_edtf(text)
+    except Exception:
+        with pytest.raises(EdtfError):
+            parse_edtf(text)
+        return
+    ours = parse_edtf(text)
+    assert ours.start == "{:04d}-{:02d}-{:02d}".format(*parsed.lower_strict()[:3])
+    assert ours.end == "{:04d}-{:02d}-{:02d}".format(*parsed.upper_strict()[:3])
+    assert (ours.precision, ours.uncertain, ours.approximate, ours.interval) == (
+        "season",
+        False,
+        False,
+        False,
+    )
+
+
 @pytest.mark.parametrize(
     "text,parts",
     [

@@ -671,7 +671,8 @@ class RecordLoader:
                     "identification": c.get("identification"),
                     "note": c.get("note"),
                     "record_file": record_file,
-                    "record_line": line_of(r, path),
+                    # The citation's own line, as line_of(r, path) finds it.
+                    "record_line": getattr(c, "line", None) or line_of(r, path),
                 }
             )
         return rows if ok else None
