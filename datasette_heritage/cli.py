@@ -68,7 +68,12 @@ def _guard(action: Callable[[], None]) -> None:
     help="Apply changes to DB_PATH in one SQLite transaction instead of to a "
     "copy: faster for a large database, but not while a server reads it.",
 )
-def build(data_dir: Path, db_path: Path, full: bool, in_place: bool) -> None:
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Write the database even if DATA_DIR holds no records (only vocabularies).",
+)
+def build(data_dir: Path, db_path: Path, full: bool, in_place: bool, allow_empty: bool) -> None:
     """Validate the records in DATA_DIR and write them to the SQLite file DB_PATH.
 
     The new database is written beside DB_PATH and swapped in only when it is
@@ -88,7 +93,12 @@ def build(data_dir: Path, db_path: Path, full: bool, in_place: bool) -> None:
             data_dir,
             "Building",
             lambda on_file: build_database(
-                data_dir, db_path, on_file, incremental=not full, in_place=in_place
+                data_dir,
+                db_path,
+                on_file,
+                incremental=not full,
+                in_place=in_place,
+                allow_empty=allow_empty,
             ),
         )
         _print_summary(summary, db_path)
@@ -115,6 +125,7 @@ def validate(data_dir: Path) -> None:
             f"{stats.citations_verified} citations verified, "
             f"{stats.citations_unverified} unverified (source has no text)"
         )
+        _print_warnings(stats.warnings)
 
     _guard(run)
 
@@ -376,6 +387,15 @@ def _print_summary(summary: BuildSummary, db_path: Path) -> None:
         f"  citations verified against source text: {summary.citations_verified:,}; "
         f"unverified (no text): {summary.citations_unverified:,}"
     )
+    _print_warnings(summary.warnings)
+
+
+def _print_warnings(warnings: list) -> None:
+    """Lines that did not stop the build, in the problems' form."""
+    for warning in warnings[:50]:
+        click.echo(str(warning), err=True)
+    if len(warnings) > 50:
+        click.echo(f"... and {len(warnings) - 50} more warning(s) not shown", err=True)
 
 
 if __name__ == "__main__":

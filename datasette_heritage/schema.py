@@ -31,5 +31,10 @@ COORDINATE_PRECISIONS = {
     ),
 }
 
+# The longest value a record may hold (an article's text, in UTF-8 bytes):
+# the build refuses a longer text file, and the site's SQLite connections
+# refuse to build a longer value (site/sql_limits.py).
+MAX_TEXT_BYTES = 10_000_000
+
 # The tables the site's pages read; a database without them is someone else's.
 REQUIRED_TABLES = frozenset({"sites", "monuments", "events", "citations", "sources"})

@@ -10,12 +10,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from datasette.app import Datasette
 
 from datasette_heritage.build.pipeline import build
 from datasette_heritage.site.facets import TOGGLE_BUDGET
 from datasette_heritage.site.request_limits import MAX_QUERY_BYTES
 
-from .datasette_client import FIXTURE_DATA, datasette_for, facet_results, local, table_json
+from .datasette_client import (
+    FIXTURE_DATA,
+    datasette_for,
+    facet_results,
+    load_metadata,
+    local,
+    table_json,
+)
 
 # Events that make the count order differ from the severity order (two
 # monuments severely or possibly damaged, one destroyed), a date spanning
@@ -383,7 +391,13 @@ def long_ago_site(tmp_path_factory):
     (data / "events" / "long-ago.yml").write_text(LONG_AGO_EVENTS, encoding="utf-8")
     path = root / "heritage.db"
     build(data, path)
-    return datasette_for(path)
+    # Time limits a loaded test machine cannot miss: these tests are about
+    # what is counted and shown, not about time.
+    return Datasette(
+        immutables=[str(path)],
+        metadata=load_metadata(path),
+        settings={"facet_time_limit_ms": 20_000, "sql_time_limit_ms": 20_000},
+    )
 
 
 async def status_and_error(ds, path: str) -> tuple[int, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -14,3 +15,5 @@ class BuildSummary:
     seconds: float = 0.0
     # Incremental builds: how many files were read again (None: a cold build).
     files_reread: int | None = None
+    # Problems.Problem lines that did not stop the build (quotes found twice).
+    warnings: list[Any] = field(default_factory=list)

@@ -43,6 +43,7 @@ import sqlite_utils
 from . import writer
 from .atomic_write import swapped_in
 from .build_summary import BuildSummary
+from .data_files import links_in
 from .manifest import Changes, Manifest, find_changes, read_manifest
 from .patch_database import inconsistencies_in_changes, replace_rows_of_files
 from .problems import inconsistent_database
@@ -63,6 +64,8 @@ def find_edits(data_dir: Path, target: Path) -> Edits | None:
     data folder and this code, or a vocabulary changed): build cold."""
     if not target.is_file() or not data_dir.is_dir():
         return None
+    if links_in(data_dir):
+        return None  # a cold build reports them
     manifest = read_manifest(target, data_dir)
     if manifest is None:
         return None
@@ -113,6 +116,7 @@ def apply_edits(
         tables["citations"] - verified,
         time.perf_counter() - started,
         files_reread=read.files_read,
+        warnings=read.warnings,
     )
 
 

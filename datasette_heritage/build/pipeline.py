@@ -8,6 +8,7 @@ checked: any failure, including a kill, leaves the previous file as it was.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,7 @@ def build(
     on_file: Callable[[Path], None] | None = None,
     incremental: bool = False,
     in_place: bool = False,
+    allow_empty: bool = False,
 ) -> BuildSummary:
     """Build ``db_path`` from ``data_dir``. Raises BuildError, leaving any
     existing ``db_path`` untouched.
@@ -38,7 +40,9 @@ def build(
     a cold build records what it read so that the next one can. With
     ``in_place`` too, an incremental build changes ``db_path`` in one SQLite
     transaction instead of a copy (faster for a large database; not while a
-    ``datasette serve -i`` is reading it: see incremental.py)."""
+    ``datasette serve -i`` is reading it: see incremental.py). A data folder
+    with no records (only vocabularies, or nothing) is a problem unless
+    ``allow_empty``: an empty database must not replace a live one by mistake."""
     started = time.perf_counter()
     data_dir, target = Path(data_dir), Path(db_path)
     if target.exists() and target.is_dir():
@@ -59,13 +63,57 @@ def build(
         )
     remove_stale_temp_files(target)
     recover_interrupted_write(target)
-    if not incremental:
-        return _build_cold(data_dir, target, on_file, started, None)
-    edits = find_edits(data_dir, target)
-    if edits is not None:
-        return apply_edits(data_dir, target, edits, started, on_file, in_place)
-    manifest = take_manifest(data_dir) if data_dir.is_dir() else None
-    return _build_cold(data_dir, target, on_file, started, manifest)
+    try:
+        if not incremental:
+            summary = _build_cold(data_dir, target, on_file, started, None, allow_empty)
+        else:
+            edits = find_edits(data_dir, target)
+            if edits is not None:
+                summary = apply_edits(data_dir, target, edits, started, on_file, in_place)
+                _refuse_empty(target, summary.tables, allow_empty, written=True)
+            else:
+                manifest = take_manifest(data_dir) if data_dir.is_dir() else None
+                summary = _build_cold(data_dir, target, on_file, started, manifest, allow_empty)
+    except sqlite3.Error as error:
+        # A full disk, a folder that is not writable ...: one line, and the
+        # previous database is as it was (the temporary copy is gone).
+        raise BuildError(
+            [
+                Problem(
+                    str(target),
+                    1,
+                    "",
+                    f"cannot write the database: {error}",
+                    "free disk space and a writable folder",
+                )
+            ]
+        ) from None
+    return summary
+
+
+# Record tables: a database without a row in any of them has no records.
+RECORDS = ("sites", "monuments", "sources", "events")
+
+
+def _refuse_empty(
+    target: Path, tables: dict[str, int], allow_empty: bool, written: bool = False
+) -> None:
+    if allow_empty or any(tables.get(table) for table in RECORDS):
+        return
+    # An incremental build that emptied the database has swapped it in
+    # already; it cannot be refused after the fact, only said.
+    what = "was built and replaced the previous one" if written else "was not written"
+    raise BuildError(
+        [
+            Problem(
+                str(target),
+                1,
+                "",
+                f"the data folder has no sites, monuments, sources or events: the database {what}",
+                "records under sites/, monuments/, sources/ and events/, or --allow-empty",
+            )
+        ]
+    )
 
 
 def _build_cold(
@@ -74,6 +122,7 @@ def _build_cold(
     on_file: Callable[[Path], None] | None,
     started: float,
     manifest: Manifest | None,
+    allow_empty: bool = False,
 ) -> BuildSummary:
     """Read every file; write a new database and swap it in. With a
     ``manifest`` (taken before reading), record it for the next build."""
@@ -97,6 +146,7 @@ def _build_cold(
         if failures:
             raise inconsistent_database(target, failures)
         tables = writer.row_counts(db.conn)
+        _refuse_empty(target, tables, allow_empty)
         if manifest is not None:
             # Ties the manifest to this very file (manifest.read_manifest).
             db.execute(f"PRAGMA user_version = {manifest.token}")
@@ -108,4 +158,5 @@ def _build_cold(
         loader.stats.citations_verified,
         loader.stats.citations_unverified,
         time.perf_counter() - started,
+        warnings=loader.stats.warnings,
     )

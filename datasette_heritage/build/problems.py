@@ -23,7 +23,20 @@ class Problem:
         text = f"{self.file}:{self.line}: {self.field or '(file)'}: {self.message}"
         if self.expected:
             text += f" (expected {self.expected})"
+        return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """The text on one line of a terminal: line breaks, other control
+    characters and terminal escapes written as escapes (a file name with a
+    newline in it cannot forge a second problem line, nor one with ESC
+    rewrite the screen)."""
+    if text.isprintable():
         return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
 
 
 class BuildError(Exception):

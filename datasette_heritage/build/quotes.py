@@ -24,21 +24,29 @@ from ..folding import fold, normalise, searchable
 def find_quote(quote: str, text: str) -> tuple[int, int] | None:
     """(start, end) character offsets of the leftmost passage of ``text`` that
     is ``quote`` up to folding, or None."""
+    places = find_quotes(quote, text, 1)
+    return places[0] if places else None
+
+
+def find_quotes(quote: str, text: str, most: int) -> list[tuple[int, int]]:
+    """The (start, end) offsets of the first ``most`` passages of ``text``
+    that are ``quote`` up to folding, left to right."""
     wanted = normalise(quote)
     if not wanted:
-        return None
+        return []
     head, tail = _is_word(wanted[0]), _is_word(wanted[-1])
     found = searchable(text)
     folded = found.folded
+    places: list[tuple[int, int]] = []
     at = folded.find(wanted)
-    while at >= 0:
+    while at >= 0 and len(places) < most:
         end = at + len(wanted)
         if not (head and at and _is_word(folded[at - 1])) and not (
             tail and end < len(folded) and _is_word(folded[end])
         ):
-            return found.span(at, end)
+            places.append(found.span(at, end))
         at = folded.find(wanted, at + 1)
-    return None
+    return places
 
 
 def _is_word(char: str) -> bool:

@@ -22,11 +22,18 @@ from typing import Any
 
 from ..dates import EdtfDate, EdtfError, parse_edtf
 from ..folding import fold
-from ..schema import OPTIONAL_VOCABULARIES, VOCABULARIES
-from .data_files import RECORD_TABLES, discover_files
+from ..schema import MAX_TEXT_BYTES, OPTIONAL_VOCABULARIES, VOCABULARIES
+from .data_files import (
+    LINK,
+    LINK_EXPECTED,
+    RECORD_TABLES,
+    NotAPlainFile,
+    discover_files,
+    read_data_file,
+)
 from .known_records import KnownRecords
-from .problems import ProblemLog
-from .quotes import find_quote, misquote_report
+from .problems import Problem, ProblemLog
+from .quotes import find_quotes, misquote_report
 from .safe_yaml import YamlError, YamlList, YamlMapping, decode_utf8, read_yaml_file
 from .schema_check import field_name, line_of, validate_record
 
@@ -41,6 +48,8 @@ class LoadStats:
     rows: dict[str, int] = field(default_factory=dict)
     citations_verified: int = 0
     citations_unverified: int = 0
+    # Not problems: the build goes on (a quote found more than once).
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def validate(data_dir: Path, on_file: Callable[[Path], None] | None = None) -> LoadStats:
@@ -117,7 +126,10 @@ class RecordLoader:
                 "a data directory with sites/, monuments/, sources/, events/",
             )
             return
-        files = discover_files(self.data_dir)
+        links: list[str] = []
+        files = discover_files(self.data_dir, links)
+        for link in links:
+            self.problems.add(link, 1, "", LINK, LINK_EXPECTED)
         vocab_files = {p.stem for t, p in files if t == "vocabulary"}
         for name in VOCABULARIES:
             if name not in vocab_files and name not in OPTIONAL_VOCABULARIES:
@@ -477,7 +489,16 @@ class RecordLoader:
 
     def _read_text(self, text_path: Path, record_file: str, record: YamlMapping) -> str | None:
         try:
-            raw = text_path.read_bytes()
+            raw = read_data_file(text_path, MAX_TEXT_BYTES)
+        except NotAPlainFile as refused:
+            self.problems.add(
+                record_file,
+                line_of(record, ["text_file"]),
+                "text_file",
+                f"{text_path} {refused.message}",
+                refused.expected,
+            )
+            return None
         except OSError:
             self.problems.add(
                 record_file,
@@ -506,6 +527,28 @@ class RecordLoader:
         except YamlError as error:
             self.problems.problems.append(error.problem)
             return None
+
+    def _warn_repeated(
+        self, record_file: str, r: YamlMapping, path: list[Any], sid: str, text: str, quote: str
+    ) -> None:
+        """A quote that occurs more than once in its source: the first place is
+        stored and highlighted, and the editor is told (not stopped: the words
+        are verified, and a sentence repeated word for word, a headline in the
+        body, cannot always be told apart by quoting more)."""
+        places = find_quotes(quote, text, 10)
+        where = ", ".join(str(start) for start, _ in places[:3])
+        more = "" if len(places) < 10 else " and more"
+        self.stats.warnings.append(
+            Problem(
+                record_file,
+                line_of(r, path + ["quote"]),
+                field_name(path + ["quote"]),
+                f"warning: occurs {len(places)}{'+' if more else ''} times in the text of "
+                f"source {sid!r} "
+                f"(at characters {where}{more}); the first is highlighted",
+                "a passage that occurs once: quote a few more words if that tells them apart",
+            )
+        )
 
     def _load_event(self, path: Path) -> Rows:
         events, links, citations = [], [], []
@@ -640,7 +683,11 @@ class RecordLoader:
                 ok = False  # the schema check reports it
                 continue
             if text is not None:
-                found = find_quote(c["quote"], text)
+                # Two are enough to know the first is not the only one.
+                places = find_quotes(c["quote"], text, 2)
+                found = places[0] if places else None
+                if len(places) > 1:
+                    self._warn_repeated(record_file, r, path, sid, text, c["quote"])
                 if found is None:
                     self.problems.add(
                         record_file,

@@ -42,6 +42,8 @@ class RereadRows:
     # record type -> the record files whose previous rows go (re-read or removed)
     files: dict[str, set[str]] = field(default_factory=dict)
     files_read: int = 0
+    # Lines that do not stop the build (quotes.py: a quote found twice)
+    warnings: list[Any] = field(default_factory=list)
 
 
 def sources_of_texts(conn: sqlite3.Connection, data_dir: Path, texts: set[str]) -> set[str]:
@@ -126,6 +128,7 @@ def _read_with_dependents(
             for table, rows in loader.load_files([(record_type, Path(record_file))]):
                 result.rows.setdefault(table, []).extend(rows)
         defined_later |= known.defined_later
+    result.warnings = loader.stats.warnings
     if defined_later - to_read:
         return result, defined_later
     problems.raise_if_any()

@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from .data_files import MAX_YAML_BYTES, NotAPlainFile, read_data_file
 from .problems import Problem
 
 MAX_DEPTH = 32
@@ -272,8 +273,9 @@ def _build(text: str, filename: str) -> Any:
 def read_yaml_file(path: str, display_name: str) -> tuple[Any, str]:
     """Read and parse a file; returns (document, text). Raises YamlError."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        raw = read_data_file(path, MAX_YAML_BYTES)
+    except NotAPlainFile as refused:
+        raise YamlError(Problem(display_name, 1, "", refused.message, refused.expected)) from None
     except OSError as error:
         raise YamlError(
             Problem(display_name, 1, "", f"cannot read file: {error.strerror}", "a readable file")

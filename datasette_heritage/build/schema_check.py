@@ -39,6 +39,14 @@ _PATTERN_WORDS = {
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a day as YYYY-MM-DD, e.g. 2016-12-11",
     "^[0-9a-f]{64}$": "64 lower-case hexadecimal digits, as sha256sum prints them",
 }
+
+
+def _pattern_words(pattern: str) -> str:
+    # The pattern as published (validation ran it anchored: see _anchored).
+    published = pattern[:-2] + "$" if pattern.endswith("\\Z") else pattern
+    return _PATTERN_WORDS.get(published, f"text matching {published}")
+
+
 _TYPE_WORDS = {
     "string": "text",
     "integer": "a whole number",
@@ -60,7 +68,32 @@ def record_schema(record_type: str) -> dict[str, Any]:
     """The JSON Schema of one record of this type."""
     with open(schema_path(record_type), encoding="utf-8") as f:
         schema: dict[str, Any] = json.load(f)["$defs"]["record"]
-    return schema
+    return _anchored(schema)
+
+
+def _anchored(node: Any) -> Any:
+    """The schema with each pattern's final ``$`` made ``\\Z``.
+
+    The published schemas are JSON Schema, whose patterns are ECMA-262
+    regular expressions: there ``$`` is the end of the value. Both validators
+    here run them with Python's ``re``, where ``$`` also matches before a
+    final newline, so "temple-of-bel\\n" passed as an id (a second record
+    that looks like the first). Editors' tools read the files as published."""
+    if isinstance(node, dict):
+        return {
+            key: (
+                value[:-1] + "\\Z"
+                if key == "pattern"
+                and isinstance(value, str)
+                and value.endswith("$")
+                and not value.endswith("\\$")
+                else _anchored(value)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_anchored(value) for value in node]
+    return node
 
 
 @cache
@@ -201,7 +234,7 @@ def _problems_from(error: Any, record: Any, file: str) -> list[Problem]:
                 line,
                 name,
                 f"{error.instance!r} is not in the right form",
-                _PATTERN_WORDS.get(value, f"text matching {value}"),
+                _pattern_words(value),
             )
         ]
     if kind in ("enum", "const"):

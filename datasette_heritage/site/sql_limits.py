@@ -27,9 +27,11 @@ import sqlite3
 import weakref
 from typing import Any
 
-# The longest string or blob any expression may build. The largest values in
-# the database are article texts, a few tens of kilobytes each.
-MAX_VALUE_BYTES = 10_000_000
+from ..schema import MAX_TEXT_BYTES
+
+# The longest string or blob any expression may build: the longest text the
+# build stores (article texts are a few tens of kilobytes each).
+MAX_VALUE_BYTES = MAX_TEXT_BYTES
 
 REFUSED_FUNCTIONS = frozenset({"fts3_tokenizer"})
 
