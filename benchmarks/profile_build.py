@@ -32,7 +32,7 @@ STAGES = [
     (records, "read_yaml_file", "YAML parsing (libyaml events -> records with lines)"),
     (records, "validate_record", "JSON Schema validation"),
     (records, "parse_edtf", "EDTF dates"),
-    (records, "find_quote", "quote verification"),
+    (records, "find_quotes", "quote verification"),
     (writer, "insert_rows", "SQLite inserts"),
     (writer, "create_indexes", "indexes"),
     (writer, "update_derived_columns", "derived columns"),
