@@ -26,6 +26,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b\u2032\u02bc"
 DOUBLE_QUOTES = '"\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb'
@@ -107,7 +108,7 @@ def _folds() -> dict[str, str]:
     # are left out: the table folds one character into at most one.
     for code in list(range(0xFB50, 0xFE00)) + list(range(0xFE70, 0xFEFF)):
         letter = unicodedata.normalize("NFKC", chr(code))
-        if len(letter) == 1 and letter != chr(code):
+        if len(letter) == 1 and letter != chr(code) and table.get(letter, letter):
             table[chr(code)] = table.get(letter, letter)
     return table
 
@@ -115,29 +116,50 @@ def _folds() -> dict[str, str]:
 # character -> what it folds to ("" for ignored)
 FOLDS: dict[str, str] = _folds()
 
-# Faster ways to apply the same table (see fold).
-_COMMON = [(c, p) for c, p in FOLDS.items() if c in SINGLE_QUOTES + DOUBLE_QUOTES + DASHES]
-_REST = {ord(c): p for c, p in FOLDS.items() if c not in SINGLE_QUOTES + DOUBLE_QUOTES + DASHES}
-_HAS_REST = re.compile("[" + re.escape("".join(map(chr, _REST))) + "]")
-_IGNORED_RUNS = re.compile("[" + re.escape("".join(c for c, p in FOLDS.items() if not p)) + "]+")
-# The white space runs that normalising changes: at either end, of more than
-# one character, or of one that is not a space (most runs of an article are
-# single spaces between words, left as they are).
-_WHITE_RUNS = re.compile(r"\A\s+| ?(?:[^\S ]|  )\s*| \Z")
+# The same table in four parts, each applied the fastest way its characters
+# allow (benchmarks/quote_folding.py): str.replace per character present is
+# far faster than str.translate on non-ASCII text (translate looks every
+# character up in a dict), so translate is kept for the presentation forms,
+# which only PDFs have, and the Arabic letters are looked at only in a text
+# with characters of the Hebrew or Arabic blocks.
+_QUOTES_AND_DASHES = SINGLE_QUOTES + DOUBLE_QUOTES + DASHES
+_COMMON = [(c, p) for c, p in FOLDS.items() if c in _QUOTES_AND_DASHES]
+_RTL_PAIRS = [(c, p) for c, p in FOLDS.items() if p and "\u0590" <= c <= "\u08ff"]
+_PRESENTATION = {ord(c): p for c, p in FOLDS.items() if p and c >= "\ufb50"}
+_IGNORED = "".join(c for c, p in FOLDS.items() if not p)
+assert len(_COMMON) + len(_RTL_PAIRS) + len(_PRESENTATION) + len(_IGNORED) == len(FOLDS)
+_HAS_OTHER = re.compile("[\u0590-\u08ff\ufb50-\ufefe" + re.escape(_IGNORED) + "]")
+_HAS_RTL = re.compile("[\u0590-\u08ff]")
+_HAS_PRESENTATION = re.compile("[\ufb50-\ufefe]")
+_IGNORED_RUNS = re.compile("[" + re.escape(_IGNORED) + "]+")
+_IGNORED_SPLIT = re.compile("([" + re.escape(_IGNORED) + "]+)")
+_WHITE_RUNS_OF_TWO = re.compile(r"\s\s+")
 
 
 def fold(text: str) -> str:
     """``text`` with every character of ``FOLDS`` folded (white space as it is)."""
     if text.isascii():
         return text
-    # Most texts need only quotes and dashes folded, and str.replace per
-    # character is far faster than str.translate on non-ASCII text (translate
-    # looks every character up in a dict): translate only for the rest.
-    for char, plain in _COMMON:
+    text = _replace(text, _COMMON)
+    if not _HAS_OTHER.search(text):
+        return text  # most texts: quotes and dashes were all there was
+    return _IGNORED_RUNS.sub("", _fold_one_for_one(text))
+
+
+def _fold_one_for_one(text: str) -> str:
+    """Past quotes and dashes, the folds of one character into one (which
+    move no offset)."""
+    if _HAS_RTL.search(text):
+        text = _replace(text, _RTL_PAIRS)
+    if _HAS_PRESENTATION.search(text):
+        text = text.translate(_PRESENTATION)
+    return text
+
+
+def _replace(text: str, pairs: list[tuple[str, str]]) -> str:
+    for char, plain in pairs:
         if char in text:
             text = text.replace(char, plain)
-    if _HAS_REST.search(text):
-        text = text.translate(_REST)
     return text
 
 
@@ -159,27 +181,35 @@ class _Shifts:
         return position + (self.moved[i - 1] if i else 0)
 
 
-def _squeeze(text: str, runs: re.Pattern[str], white: bool) -> tuple[str, _Shifts]:
-    """Replace each run: by nothing (ignored characters, and white space at
-    either end), or by one space (white space inside)."""
+def _drop_ignored(text: str) -> tuple[str, _Shifts]:
+    """``text`` without the characters folding drops, and the way back."""
+    pieces = _IGNORED_SPLIT.split(text)  # kept, dropped, kept, ... kept
+    kept = pieces[0::2]
     shifts = _Shifts()
-    parts, last, removed, length = [], 0, 0, 0
-    for match in runs.finditer(text):
-        start, end = match.span()
-        inside = white and start > 0 and end < len(text)
-        if inside and end - start == 1 and text[start] == " ":
-            continue  # a single space stays what it is
-        parts.append(text[last:start])
-        length += start - last
-        if inside:
-            parts.append(" ")
-            length += 1
-        removed += end - start - (1 if inside else 0)
-        shifts.ends.append(length)
+    shifts.moved = list(accumulate(map(len, pieces[1::2])))
+    shifts.ends = list(accumulate(map(len, kept[:-1])))  # where what follows each run is now
+    return "".join(kept), shifts
+
+
+def _collapse_white(text: str) -> tuple[str, _Shifts]:
+    """``text`` with white space runs as single spaces and the ends stripped,
+    and the way back. Only runs of two or more move what follows (a single
+    line break becomes a space in place), and there are few of those: the
+    offsets are noted for them alone."""
+    shifts = _Shifts()
+    removed = len(text) - len(text.lstrip())
+    if removed:
+        shifts.ends.append(0)
         shifts.moved.append(removed)
-        last = end
-    parts.append(text[last:])
-    return "".join(parts), shifts
+    for match in _WHITE_RUNS_OF_TWO.finditer(text):
+        start, end = match.span()
+        if start == 0:
+            continue  # the leading run, counted above
+        space = start - removed  # where the run's one space is now
+        removed += end - start - 1
+        shifts.ends.append(space + 1)
+        shifts.moved.append(removed)
+    return " ".join(text.split()), shifts
 
 
 @dataclass(frozen=True)
@@ -212,8 +242,10 @@ class Searchable:
 def searchable(text: str) -> Searchable:
     """``text`` ready to be searched for folded quotes (kept for the texts
     searched most recently: a source's quotes are verified one after another)."""
-    without, ignored = text, None
-    if not text.isascii() and _IGNORED_RUNS.search(text):
-        without, ignored = _squeeze(text, _IGNORED_RUNS, white=False)
-    folded, white = _squeeze(fold(without), _WHITE_RUNS, white=True)
+    folded, ignored = text, None
+    if not text.isascii():
+        folded = _replace(text, _COMMON)
+        if _HAS_OTHER.search(folded):
+            folded, ignored = _drop_ignored(_fold_one_for_one(folded))
+    folded, white = _collapse_white(folded)
     return Searchable(text, folded, ignored, white)

@@ -107,3 +107,9 @@ def test_quote_finder(tmp_path):
     shipped = figures["rapidfuzz, recall-weighted (shipped)"]
     assert shipped["searches"] == 12
     assert shipped["found"] >= 10
+
+
+def test_quote_folding(tmp_path):
+    out, figures = run("quote_folding.py", "--citations", N, "--rounds", "1", tmp_path=tmp_path)
+    assert figures["quotes"] >= 1000 and figures["english"] > 0 and figures["arabic"] > 0
+    assert "Arabic:" in out
