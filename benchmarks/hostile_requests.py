@@ -228,6 +228,14 @@ def facet_cases(db: Path) -> list[tuple[str, str]]:
         ),
         ("30 custom facets (10 per type), _facet_size=max", events + "?" + urlencode(most)),
         (
+            "30 custom facets (10 per type), default size",
+            events + "?" + urlencode(most[:-1]),
+        ),
+        (
+            "30 custom facets, default size, 8 KB address",
+            events + "?" + urlencode(most[:-1] + [("_pad", "x" * (8000 - long))]),
+        ),
+        (
             "30 custom facets, _facet_size=max, 8 KB address",
             events + "?" + urlencode(most + [("_pad", "x" * (8000 - long))]),
         ),

@@ -113,3 +113,14 @@ def test_quote_folding(tmp_path):
     out, figures = run("quote_folding.py", "--citations", N, "--rounds", "1", tmp_path=tmp_path)
     assert figures["quotes"] >= 1000 and figures["english"] > 0 and figures["arabic"] > 0
     assert "Arabic:" in out
+
+
+def test_hostile_requests(tmp_path):
+    _, figures = run(
+        "hostile_requests.py", "--only", "facets,renderers", "--timeout", "120", tmp_path=tmp_path
+    )
+    cases = {r["case"]: r for r in figures["requests"]}
+    assert "year facets x50" in cases and "CSL-JSON of 1,000 unusual EDTF dates" in cases
+    # Refused with a clear 4xx, never answered with a 500.
+    assert all(r["status"] != 500 for r in figures["requests"]), figures["requests"]
+    assert all(r["server_cpu_seconds"] >= 0 and r["peak_mib"] > 0 for r in figures["requests"])
