@@ -37,6 +37,7 @@ STAGES = [
     (incremental, "reread", "load changed files and dependents"),
     (atomic_write.shutil, "copyfile", "copy the database"),
     (incremental, "replace_rows_of_files", "delete and insert rows, FTS, derived columns"),
+    (incremental, "replace_vocabularies", "replace vocabularies"),
     (incremental, "inconsistencies_in_changes", "check the changes"),
     (atomic_write, "_fsync", "fsync and rename"),
     (writer, "verified_citations", "count verified citations for the summary"),
@@ -58,6 +59,7 @@ def edits(data: Path) -> list[tuple]:
     middle = events[len(events) // 2]
     monuments = sorted((data / "monuments").glob("*.yml"))[0]
     source_text = sorted((data / "sources").rglob("*.txt"))[0]
+    causes = data / "vocabularies" / "causes.yml"
     return [
         (
             "one event retitled (a file of ~1,000 events)",
@@ -73,6 +75,11 @@ def edits(data: Path) -> list[tuple]:
             "a source's text gains a paragraph (its citations move)",
             source_text,
             "An editor's note first.\n\n" + source_text.read_text(encoding="utf-8"),
+        ),
+        (
+            "a vocabulary term's label and description edited",
+            causes,
+            edited(causes, lambda r: r[0].update(label="Relabelled", description="Edited.")),
         ),
     ]
 

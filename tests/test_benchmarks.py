@@ -62,7 +62,7 @@ def test_incremental_build(tmp_path):
     )
     assert "identical to a cold build: True" in out
     assert "one event retitled" in out and "files re-read" in out
-    assert figures["cold"] > 0 and len(figures["edits"]) == 7
+    assert figures["cold"] > 0 and len(figures["edits"]) == 9
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="taskset pins to cores")

@@ -179,13 +179,61 @@ def test_duplicate_id_in_a_file_that_loads_earlier(data, built, tmp_path):
     assert got == problems_of(data, tmp_path / "cold.db")
 
 
-def test_a_vocabulary_change_means_a_cold_build(data, built, tmp_path):
-    path = data / "vocabularies" / "causes.yml"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace("After EAMENA.", "EAMENA."), encoding="utf-8"
+def test_vocabulary_labels_descriptions_and_ranks_are_patched(data, built, tmp_path):
+    # A description edited: only the (small) vocabulary files are read again.
+    vocabulary_files = len(list((data / "vocabularies").glob("*.yml")))
+    rewrite_records(
+        data / "vocabularies" / "causes.yml",
+        lambda terms: terms[0].update(description="Edited description."),
     )
+    assert build(data, built, incremental=True).files_reread == vocabulary_files
+    assert_same_as_cold(data, built, tmp_path)
+
+    # Two damage levels swap ranks and a term is added: every monument's
+    # condition (the worst level reported) may change.
+    def swap_ranks(levels):
+        levels[0]["rank"], levels[1]["rank"] = levels[1]["rank"], levels[0]["rank"]
+        levels[0]["label"] = "Relabelled"
+        levels.append(dict(levels[-1], id="a-new-level", rank=99))
+
+    rewrite_records(data / "vocabularies" / "damage_levels.yml", swap_ranks)
+    conditions_before = rows_of(built, "SELECT id, condition FROM monuments")
+    assert build(data, built, incremental=True).files_reread == vocabulary_files
+    assert_same_as_cold(data, built, tmp_path)
+    assert rows_of(built, "SELECT id, condition FROM monuments") != conditions_before
+
+
+def test_a_vocabulary_term_removed_means_a_cold_build(data, built, tmp_path):
+    # Records may use the term: a cold build checks them all.
+    rewrite_records(data / "vocabularies" / "causes.yml", lambda terms: terms.pop())
+    summary = problems_or_summary(data, built)
+    assert summary is None or summary.files_reread is None
+
+
+def test_a_vocabulary_edit_with_other_edits_means_a_cold_build(data, built, tmp_path):
+    rewrite_records(
+        data / "vocabularies" / "causes.yml", lambda terms: terms[0].update(label="Renamed")
+    )
+    rewrite_records(first(data / "events"), lambda events: events[0].update(title="Changed"))
     assert build(data, built, incremental=True).files_reread is None
     assert_same_as_cold(data, built, tmp_path)
+
+
+def rows_of(db_path, sql):
+    conn = sqlite3.connect(db_path)
+    try:
+        return sorted(conn.execute(sql).fetchall())
+    finally:
+        conn.close()
+
+
+def problems_or_summary(data, target):
+    """The build's summary, or None when it reports problems (a term in use
+    removed: the cold build it falls back to reports each use)."""
+    try:
+        return build(data, target, incremental=True)
+    except BuildError:
+        return None
 
 
 def test_another_data_folder_means_a_cold_build(data, built, tmp_path):

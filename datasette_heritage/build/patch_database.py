@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 import sqlite_utils
 
@@ -66,6 +67,24 @@ def replace_rows_of_files(db: sqlite_utils.Database, reread: RereadRows) -> dict
     touched_monuments |= {row["id"] for row in reread.rows.get("monuments", [])}
     writer.update_derived_columns(db, events=new_events, monuments=sorted(touched_monuments))
     summaries.add(conn, new_events)
+    return counts
+
+
+def replace_vocabularies(
+    db: sqlite_utils.Database, vocabularies: dict[str, list[dict[str, Any]]]
+) -> dict[str, int]:
+    """Replace the vocabulary tables' rows (no term the records use is gone:
+    incremental.find_edits sees to that); when the damage levels' ranks
+    moved, every monument's condition (the worst level) is derived again.
+    Returns each vocabulary's row count."""
+    ranks_before = db.execute("SELECT id, rank FROM damage_levels ORDER BY id").fetchall()
+    counts = {}
+    for name, rows in vocabularies.items():
+        db.execute(f"DELETE FROM [{name}]")
+        writer.insert_rows(db, name, rows)
+        counts[name] = len(rows)
+    if db.execute("SELECT id, rank FROM damage_levels ORDER BY id").fetchall() != ranks_before:
+        writer.update_derived_columns(db, events=[])
     return counts
 
 
