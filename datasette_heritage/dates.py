@@ -94,6 +94,11 @@ def _days_of_common_form(text: str) -> tuple[datetime.date, datetime.date, str, 
     return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year", qualifier
 
 
+# The names of the months, and of the seasons of EDTF level 1 (21 spring ... 24 winter),
+# as the site and the synthetic corpus write dates in words.
+MONTH_NAMES = tuple(calendar.month_name[1:])
+SEASON_NAMES = {21: "spring", 22: "summer", 23: "autumn", 24: "winter"}
+
 # The library's days of the seasons of EDTF level 1: spring (21), summer,
 # autumn, and winter (24) as the last month of its year.
 _SEASONS = {

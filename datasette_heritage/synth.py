@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from .dates import MONTH_NAMES, SEASON_NAMES
 from .folding import fold
 
 # Records per YAML file, as editors would split a large corpus.
@@ -236,21 +237,6 @@ _PUBLISHER_TYPES = {
     "World Desk": "broadcaster",
 }
 _CREDITS = ["Reuters", "AP", "AFP", "Reuters/AP", "Staff and agencies", None, None, None]
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_SEASONS = {21: "spring", 22: "summer", 23: "autumn", 24: "winter"}
 _FILLER = [
     "The site has been on the world heritage list for decades.",
     "Archaeologists have warned for years that the ruins were at risk.",
@@ -410,14 +396,14 @@ def _word(rng: random.Random, syllables: int) -> str:
 
 
 def _date_phrase(day: datetime.date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def random_date(rng: random.Random) -> tuple[str, str, datetime.date]:
     """(EDTF, how the article says it, earliest day) in a realistic mix of precisions."""
     start = datetime.date(2011, 1, 1) + datetime.timedelta(days=rng.randrange(14 * 365))
     roll = rng.random()
-    month = f"{_MONTHS[start.month - 1]} {start.year}"
+    month = f"{MONTH_NAMES[start.month - 1]} {start.year}"
     if roll < 0.45:
         return start.isoformat(), f"on {_date_phrase(start)}", start
     if roll < 0.63:
@@ -428,7 +414,7 @@ def random_date(rng: random.Random) -> tuple[str, str, datetime.date]:
         end = start + datetime.timedelta(days=rng.randrange(20, 400))
         return (
             f"{start.isoformat()[:7]}/{end.isoformat()[:7]}",
-            f"between {month} and {_MONTHS[end.month - 1]} {end.year}",
+            f"between {month} and {MONTH_NAMES[end.month - 1]} {end.year}",
             start.replace(day=1),
         )
     if roll < 0.81:
@@ -449,10 +435,10 @@ def random_date(rng: random.Random) -> tuple[str, str, datetime.date]:
     if roll < 0.95:
         return f"../{start.isoformat()}", f"before {_date_phrase(start)}", start
     if roll < 0.97:
-        season = rng.choice(list(_SEASONS))
+        season = rng.choice(list(SEASON_NAMES))
         return (
             f"{start.year}-{season}",
-            f"in the {_SEASONS[season]} of {start.year}",
+            f"in the {SEASON_NAMES[season]} of {start.year}",
             start.replace(month=1, day=1),
         )
     return f"{start.year}?", f"in what is thought to be {start.year}", start.replace(month=1, day=1)

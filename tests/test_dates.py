@@ -4,8 +4,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from datasette_heritage.dates import EdtfError, SingleDate, parse_edtf, parse_single_date
-from datasette_heritage.site.dates_in_words import MONTHS, edtf_in_words
+from datasette_heritage.dates import (
+    MONTH_NAMES,
+    EdtfError,
+    SingleDate,
+    parse_edtf,
+    parse_single_date,
+)
+from datasette_heritage.site.dates_in_words import edtf_in_words
 
 
 @pytest.mark.parametrize(
@@ -125,7 +131,7 @@ def test_the_site_shows_the_date_the_build_stored(day, precision, qualifier):
     assert stored.precision == precision
     assert words.removeprefix("c. ").removesuffix("?").split()[-1] == str(start.year)
     if precision != "year":
-        assert MONTHS[start.month - 1] in words
+        assert MONTH_NAMES[start.month - 1] in words
     if precision == "day":
         assert words.removeprefix("c. ").split()[0] == str(start.day)
     assert words.startswith("c. ") == stored.approximate

@@ -11,24 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..dates import parse_single_date
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-# EDTF level 1 seasons: 21 spring ... 24 winter.
-SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
+from ..dates import MONTH_NAMES, SEASON_NAMES, parse_single_date
 
 
 def _part(text: str) -> str | None:
@@ -40,12 +23,12 @@ def _part(text: str) -> str | None:
     if day is not None and month is not None:
         if not 1 <= month <= 12:
             return None
-        words = f"{day} {MONTHS[month - 1]} {year}"
+        words = f"{day} {MONTH_NAMES[month - 1]} {year}"
     elif month is not None:
         if 1 <= month <= 12:
-            words = f"{MONTHS[month - 1]} {year}"
-        elif month in SEASONS:
-            words = f"{SEASONS[month]} {year}"
+            words = f"{MONTH_NAMES[month - 1]} {year}"
+        elif month in SEASON_NAMES:
+            words = f"{SEASON_NAMES[month].capitalize()} {year}"
         else:
             return None
     else:
