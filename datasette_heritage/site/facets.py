@@ -375,15 +375,21 @@ class YearFacet(HeritageFacet):
         s, e = escape_sqlite(start), escape_sqlite(end)
         # Grouped by the exact (start, end) pair first: with the build's
         # index on (start, end) SQLite reads the pairs in index order with no
-        # sort, and there are few distinct pairs (dates cluster). Each pair
-        # is then spread over its years in SQL too, so all of the work is
-        # inside the facet's time limit.
+        # sort, and there are few distinct pairs (dates cluster). Only the
+        # pairs are checked to be ISO days: materialized, so SQLite does not
+        # push that check down onto every row. Each pair is then spread over
+        # its years in SQL too, so all of the work is inside the facet's time
+        # limit.
         sql = f"""
-            with recursive pairs(first, last, n) as (
-              select cast(substr({s}, 1, 4) as integer), cast(substr({e}, 1, 4) as integer),
-                     count(*)
-              from ({self.sql}) where {s} glob {ISO_DAY} and {e} glob {ISO_DAY}
+            with recursive grouped(first_day, last_day, n) as materialized (
+              select {s}, {e}, count(*) from ({self.sql})
+              where {s} is not null and {e} is not null
               group by {s}, {e}
+            ),
+            pairs(first, last, n) as (
+              select cast(substr(first_day, 1, 4) as integer),
+                     cast(substr(last_day, 1, 4) as integer), n
+              from grouped where first_day glob {ISO_DAY} and last_day glob {ISO_DAY}
             ),
             years(year, last, n) as (
               select first, last, n from pairs where last - first between 0 and {MAX_YEAR_SPAN - 1}
