@@ -30,7 +30,9 @@ setup(
         "pyyaml>=6.0",
         "click>=8.2",
         "jsonschema>=4.18",
-        "jsonschema-rs>=0.29",
+        # 0.49 is the first to accept subclasses of list and dict (the loader's
+        # YamlList and YamlMapping, which keep lines).
+        "jsonschema-rs>=0.49",
         "rapidfuzz>=3.0",
         "trafilatura>=2.1",
         "lxml>=6.1.1",
