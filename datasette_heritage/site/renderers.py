@@ -343,6 +343,18 @@ def csl_items(columns: Sequence[str], rows: Sequence[Any]) -> list[dict[str, Any
     return list(items.values())
 
 
+async def _csl_items_or_refusal(
+    columns: Sequence[str], rows: Sequence[Any], data: dict[str, Any], error: str | None
+) -> list[dict[str, Any]] | Response:
+    """The CSL items of the rows, or the response refusing them (a failed
+    query, or rows that are not sources)."""
+    refused = _error(data, error, columns, can_render_csljson, CSL_NEEDS)
+    if refused:
+        return refused
+    # Dates are parsed off the event loop: other requests go on meanwhile.
+    return await asyncio.to_thread(csl_items, columns, rows)
+
+
 async def render_csljson(
     datasette,
     request,
@@ -351,11 +363,9 @@ async def render_csljson(
     data: dict[str, Any],
     error: str | None = None,
 ) -> Response:
-    refused = _error(data, error, columns, can_render_csljson, CSL_NEEDS)
-    if refused:
-        return refused
-    # Dates are parsed off the event loop: other requests go on meanwhile.
-    items = await asyncio.to_thread(csl_items, columns, rows)
+    items = await _csl_items_or_refusal(columns, rows, data, error)
+    if isinstance(items, Response):
+        return items
     return _response(items, CSL_TYPE, data, datasette, request)
 
 
@@ -411,11 +421,9 @@ async def render_ris(
     data: dict[str, Any],
     error: str | None = None,
 ) -> Response:
-    refused = _error(data, error, columns, can_render_csljson, CSL_NEEDS)
-    if refused:
-        return refused
-    # Dates are parsed off the event loop, as for CSL-JSON.
-    items = await asyncio.to_thread(csl_items, columns, rows)
+    items = await _csl_items_or_refusal(columns, rows, data, error)
+    if isinstance(items, Response):
+        return items
     body = "\r\n".join(ris_record(item) for item in items)
     return Response(
         body, status=200, headers=_paging(data, datasette, request), content_type=RIS_TYPE
