@@ -59,11 +59,16 @@ def english_pairs(citations: int, folder: Path) -> list[tuple[str, str]]:
     texts = {}
     for path in (folder / "sources").rglob("*.yml"):
         (record,) = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-        texts[record["id"]] = (path.parent / record["text_file"]).read_text(encoding="utf-8")
+        if record["language"] == "en":  # the corpus's Arabic sources aside
+            texts[record["id"]] = (path.parent / record["text_file"]).read_text(encoding="utf-8")
     pairs = []
     for path in sorted((folder / "events").glob("*.yml")):
         for event in yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
-            pairs += [(c["quote"], texts[c["source_id"]]) for c in event["citations"]]
+            pairs += [
+                (c["quote"], texts[c["source_id"]])
+                for c in event["citations"]
+                if c["source_id"] in texts
+            ]
     return pairs
 
 

@@ -12,11 +12,14 @@ everything else is compared as it is, letter case included. White space runs
 count as one space.
 
 ``fold`` applies the table to a string; ``normalise`` also folds white space;
-``Searchable`` is a whole text folded, with the way back from an offset in the
-folded text to the original, so a quote found in the folded text is located
-in the stored one. The build's quote verification (build/quotes.py), its
-search columns for names in several languages, and the synthetic corpus
-(synth.py) all fold with this module.
+``fold_for_search`` is the folded copy a full-text index needs beside a text
+(None where it would index nothing new); ``Searchable`` is a whole text
+folded, with the way back from an offset in the folded text to the original,
+so a quote found in the folded text is located in the stored one. The
+build's quote verification (build/quotes.py), its full-text search columns
+(``search_names``, ``search_text``), the site's search (what is typed, and
+its snippets shown as stored), and the synthetic corpus (synth.py) all fold
+with this module.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -163,6 +167,28 @@ def _replace(text: str, pairs: list[tuple[str, str]]) -> str:
     return text
 
 
+def fold_for_search(text: str) -> str | None:
+    """``text`` folded, to be indexed for full-text search beside it; None
+    when that would index nothing new: folding changes no letter of it (the
+    quotation marks and dashes it also folds are word breaks to the index
+    either way). FTS5's unicode61 tokenizer takes a vowel sign for a word
+    break and tells alef forms apart: a vocalised word is only found, typed
+    either way, in its folded copy."""
+    if text.isascii():
+        return None
+    common = _replace(text, _COMMON)
+    if not _HAS_OTHER.search(common):
+        return None
+    folded = _IGNORED_RUNS.sub("", _fold_one_for_one(common))
+    return folded if folded != common else None
+
+
+def search_lines(values: Iterable[str | None]) -> str:
+    """A row's text columns as one text to fold for search, one a line (the
+    empty left out)."""
+    return "\n".join(v for v in values if v)
+
+
 def normalise(text: str) -> str:
     """``text`` folded, with white space runs as single spaces and the ends stripped."""
     return " ".join(fold(text).split())
@@ -238,10 +264,8 @@ class Searchable:
         return self._ignored.original(position) if self._ignored else position
 
 
-@lru_cache(maxsize=256)
-def searchable(text: str) -> Searchable:
-    """``text`` ready to be searched for folded quotes (kept for the texts
-    searched most recently: a source's quotes are verified one after another)."""
+def make_searchable(text: str) -> Searchable:
+    """``text`` ready to be searched for folded passages."""
     folded, ignored = text, None
     if not text.isascii():
         folded = _replace(text, _COMMON)
@@ -249,3 +273,9 @@ def searchable(text: str) -> Searchable:
             folded, ignored = _drop_ignored(_fold_one_for_one(folded))
     folded, white = _collapse_white(folded)
     return Searchable(text, folded, ignored, white)
+
+
+# The build verifies a source's quotes one after another: the texts searched
+# most recently are kept. (The site, which must bound its memory, folds with
+# make_searchable.)
+searchable = lru_cache(maxsize=256)(make_searchable)

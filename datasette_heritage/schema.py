@@ -36,5 +36,17 @@ COORDINATE_PRECISIONS = {
 # refuse to build a longer value (site/sql_limits.py).
 MAX_TEXT_BYTES = 10_000_000
 
+# Full-text search of Arabic (and any text folding changes): a table's
+# search_text column is these columns, one a line (the empty left out:
+# folding.search_lines), folded (folding.fold_for_search), in the rows where
+# folding changes them. The build writes it and indexes it last of the table's
+# full-text columns; the site's search shows a match found only there in the
+# text as stored.
+SEARCH_TEXT_COLUMNS = {
+    "sources": ("title", "publisher", "credit", "text"),
+    "events": ("title", "summary"),
+    "citations": ("quote", "claimant", "note"),
+}
+
 # The tables the site's pages read; a database without them is someone else's.
 REQUIRED_TABLES = frozenset({"sites", "monuments", "events", "citations", "sources"})

@@ -8,7 +8,11 @@ sometimes with straight quotes where the article has typographic ones, or
 across a line break, so the build's verification does real work. Dates come
 in every precision EDTF allows here (day, month, year, season, intervals,
 open intervals, uncertain ``?``, approximate ``~``, both ``%``), some events
-are contested, and some identifications are inferred, with a note.
+are contested, and some identifications are inferred, with a note. One
+source in twenty is a made-up Arabic text, vocalised or not, with tatweel,
+hamza forms and Arabic-Indic digits, its quotes typed with or without the
+vowel signs and each given an English translation; some monuments carry a
+made-up Arabic name.
 
 The corpus is generated site by site (a site's events only cite that site's
 sources), each site from its own random generator seeded by (seed, site
@@ -599,6 +603,12 @@ class _Source:
     sentences: list[str] = field(default_factory=list)
     latest: datetime.date = datetime.date(2011, 1, 1)
 
+    @property
+    def arabic(self) -> bool:
+        # Decided by the id, not the generator, so the rest of the corpus is
+        # what the same seed gave before there were Arabic sources.
+        return zlib.crc32(self.id.encode()) % ARABIC_SOURCES_IN == 0
+
 
 def _sentence(
     kind: str,
@@ -745,7 +755,7 @@ def _generate_site(
             inferred = kind == "damage" and stance == "supports" and c > 0 and rng.random() < 0.1
             claimant = rng.choice(_DISPUTERS if stance == "disputes" else _CLAIMANTS)
             sentence, claim = _sentence(kind, site, affected, when, claimant, stance, inferred, rng)
-            source.sentences.append(_wobble(sentence, rng))
+            written = _wobble(sentence, rng)
             source.latest = max(source.latest, earliest)
             citation: dict[str, Any] = {
                 "source_id": source.id,
@@ -754,6 +764,14 @@ def _generate_site(
                 "stance": stance,
                 "identification": "inferred" if inferred else "explicit",
             }
+            if source.arabic:  # the same claim, told in Arabic (with its own generator)
+                arng = random.Random(f"{seed}:{source.id}:{len(source.sentences)}")
+                written, arabic_claim, english = _arabic_sentence(
+                    kind, site, affected, edtf, claimant, stance, inferred, arng
+                )
+                citation["quote"] = _arabic_quote(arabic_claim, arng)
+                citation["translation"] = english
+            source.sentences.append(written)
             if inferred:
                 citation["note"] = (
                     f"The report names no {affected[0][0].type}; "
@@ -809,13 +827,26 @@ def _write_source(source: _Source, site: _Site, folder: Path, rng: random.Random
         title,
         f"Reports from {site.name}, in {site.country}, as told to {source.publisher}",
     ]
-    sentences = source.sentences or [rng.choice(_FILLER)]
+    filler = _FILLER
+    if source.arabic:
+        arng = random.Random(f"{source.id}:text")
+        title = _vary(f"المَعارِكُ تُهَدِّدُ آثارَ {site.name}", arng)
+        paragraphs = [
+            title,
+            _vary(
+                f"تَقارِيرُ مِنْ {site.name} في {_ARABIC_COUNTRIES[site.country]}، "
+                f"كَما رُوِيَتْ لِـ{source.publisher}",
+                arng,
+            ),
+        ]
+        filler = [_vary(sentence, arng) for sentence in _ARABIC_FILLER]
+    sentences = source.sentences or [filler[_FILLER.index(rng.choice(_FILLER))]]
     i = 0
     while i < len(sentences):
         take = rng.randint(1, 3)
         chunk = sentences[i : i + take]
         if rng.random() < 0.3:
-            chunk.append(rng.choice(_FILLER))
+            chunk.append(filler[_FILLER.index(rng.choice(_FILLER))])
         paragraphs.append(" ".join(chunk))
         i += take
     with open(folder / f"{source.id}.txt", "w", encoding="utf-8", newline="\n") as f:
@@ -842,10 +873,252 @@ def _write_source(source: _Source, site: _Site, folder: Path, rng: random.Random
             record["accessed"] = (published + datetime.timedelta(days=1)).isoformat()
     else:
         record["url"] = None
-    record["language"] = "en"
+    record["language"] = "ar" if source.arabic else "en"
     record["text_file"] = f"{source.id}.txt"
     with open(folder / f"{source.id}.yml", "w", encoding="utf-8", newline="\n") as f:
         f.write(record_yaml(record))
+
+
+# -- Arabic sources ----------------------------------------------------------------
+#
+# One source in ARABIC_SOURCES_IN is in Arabic: made-up sentences (not real
+# reports) telling the same claims, written as copies of Arabic texts differ:
+# fully vocalised, with only shadda and tanwin, or without vowel signs; some
+# words stretched with tatweel; hamza forms, ta marbuta, Arabic-Indic digits
+# and the Arabic comma. The editors' quotes are typed as editors type them
+# (with or without the vowel signs, Latin digits ...), with the English claim
+# as their translation, so verification and full-text search meet every
+# difference folding.py folds.
+
+ARABIC_SOURCES_IN = 20
+
+# (Arabic, the editors' English), for the quotes' translations.
+_ARABIC_GROUPS = [
+    ("مُسَلَّحُو تَنْظِيمِ الدَّوْلَةِ", "Islamic State militants"),
+    ("القُوّاتُ الحُكُومِيَّةُ", "government forces"),
+    ("جَماعاتٌ مُسَلَّحَةٌ", "armed groups"),
+    ("لُصُوصُ الآثارِ", "looters of antiquities"),
+    ("مُهاجِمُونَ مَجْهُولُونَ", "unknown attackers"),
+    ("مُقاتِلُو المِيلِيشْيا", "the militia's fighters"),
+    ("مُقاتِلُونَ مُعارِضُونَ", "opposition fighters"),
+    ("مُتَطَرِّفُونَ", "extremists"),
+]
+_ARABIC_CLAIMANTS = {
+    "the Syrian Observatory for Human Rights": "المَرْصَدُ السُّورِيُّ لِحُقُوقِ الإنْسانِ",
+    "the antiquities directorate": "مُدِيرِيَّةُ الآثارِ",
+    "local activists": "ناشِطُونَ مَحَلِّيُّونَ",
+    "Unesco": "اليُونِسْكُو",
+    "witnesses": "شُهُودُ عِيانٍ",
+    "a provincial official": "مَسْؤُولٌ في المُحافَظَةِ",
+    "satellite analysis by Unosat": "تَحْلِيلٌ لِصُوَرِ الأَقْمارِ الصِّناعِيَّةِ",
+    "residents": "سُكّانٌ",
+    "a heritage monitoring group": "مَجْمُوعَةٌ لِرَصْدِ التُّراثِ",
+    "the governor": "المُحافِظُ",
+    "the defence ministry": "وِزارَةُ الدِّفاعِ",
+    "a government spokesman": "مُتَحَدِّثٌ حُكُومِيٌّ",
+    "the militants' news agency": "وَكالَةُ أَنْباءِ المُسَلَّحِينَ",
+    "the army": "الجَيْشُ",
+    "the antiquities director": "مُدِيرُ الآثارِ",
+}
+# _VERBS' active verbs and _TYPE_PLURALS, in Arabic.
+_ARABIC_VERBS = {
+    "explosion-heavy-weaponry": "فَجَّرُوا",
+    "demolition": "هَدَمُوا",
+    "breaking-smashing": "حَطَّمُوا",
+    "theft-looting": "نَهَبُوا",
+    "fire": "أَضْرَمُوا النّارَ في",
+    "gunfire-light-weaponry": "أَطْلَقُوا النّارَ على",
+    "military-use": "حَفَرُوا خَنادِقَ حَوْلَ",
+    "unknown": "خَرَّبُوا",
+}
+_ARABIC_PLURALS = {
+    "temple": "مَعابِدَ",
+    "arch": "أَقْواسًا",
+    "tomb": "مَدافِنَ",
+    "theatre": "مَسارِحَ",
+    "tetrapylon": "تِتْرابِيلُوناتٍ",
+    "museum": "مَتاحِفَ",
+    "statue": "تَماثِيلَ",
+    "castle": "قِلاعًا",
+    "city": "أَحْياءً قَدِيمَةً",
+    "monument-group": "مَعالِمَ",
+}
+_ARABIC_COUNTRIES = {
+    "Syria": "سُورِيا",
+    "Iraq": "العِراقِ",
+    "Libya": "لِيبْيا",
+    "Yemen": "اليَمَنِ",
+    "Mali": "مالِي",
+    "Lebanon": "لُبْنانَ",
+    "Jordan": "الأُرْدُنِّ",
+    "Egypt": "مِصْرَ",
+}
+_ARABIC_MONTHS = [
+    "كانُونَ الثّانِي",
+    "شُباطَ",
+    "آذارَ",
+    "نَيْسانَ",
+    "أَيّارَ",
+    "حَزِيرانَ",
+    "تَمُّوزَ",
+    "آبَ",
+    "أَيْلُولَ",
+    "تِشْرِينَ الأَوَّلِ",
+    "تِشْرِينَ الثّانِي",
+    "كانُونَ الأَوَّلِ",
+]
+_ARABIC_PEOPLE = [
+    ("خالِد", "Khaled"),
+    ("ناصِر", "Nasser"),
+    ("حامِد", "Hamid"),
+    ("أَمَل", "Amal"),
+    ("رانْيا", "Rania"),
+    ("يُوسُف", "Yusuf"),
+    ("لَيْلى", "Layla"),
+    ("عُمَر", "Omar"),
+]
+_ARABIC_FAMILIES = [
+    ("الأَسْعَد", "al-Asaad"),
+    ("حَدّاد", "Haddad"),
+    ("خُورِي", "Khoury"),
+    ("الرَّشِيد", "al-Rashid"),
+    ("مَنْصُور", "Mansour"),
+    ("صالِح", "Saleh"),
+    ("دَرْوِيش", "Darwish"),
+]
+# _FILLER's sentences, in the same order.
+_ARABIC_FILLER = [
+    "المَوْقِعُ مُدْرَجٌ على قائِمَةِ التُّراثِ العالَمِيِّ مُنْذُ عُقُودٍ.",
+    "حَذَّرَ عُلَماءُ الآثارِ لِسَنَواتٍ مِنْ أَنَّ الأَطْلالَ في خَطَرٍ.",
+    "كانَ مَتْحَفُ المَدِينَةِ قَدْ أُفْرِغَ مِنْ مُعْظَمِ مُقْتَنَياتِهِ.",
+    "أَدّى القِتالُ في المُحافَظَةِ إلى تَهْجِيرِ آلافِ العائِلاتِ.",
+    "قالَ خُبَراءُ إنَّهُ مِنَ المُبَكِّرِ تَقْيِيمُ حَجْمِ الأَضْرارِ.",
+    "لِلْمِنْطَقَةِ أَهَمِّيَّةٌ اسْتِراتِيجِيَّةٌ بِسَبَبِ الطُّرُقِ الَّتِي تَعْبُرُها.",
+    "تُظْهِرُ صُوَرُ الأَقْمارِ الصِّناعِيَّةِ المُلْتَقَطَةُ قَبْلَ القِتالِ أَنَّ المَعالِمَ كانَتْ سَلِيمَةً.",
+    "قالَ مَسْؤُولُونَ إنَّ التَّرْمِيمَ قَدْ يَسْتَغْرِقُ سَنَواتٍ بَعْدَ انْتِهاءِ القِتالِ.",
+    "لَمْ تُوَضِّحِ المُنَظَّمَةُ كَيْفَ تَحَقَّقَتْ مِنَ التَّقارِيرِ.",
+    "دَعا المُدافِعُونَ عَنِ التُّراثِ إلى تَقْيِيمٍ مُسْتَقِلٍّ لِلْمَوْقِعِ.",
+]
+_SHADDA_AND_TANWIN = "\u064b\u064c\u064d\u0651"
+_VOWEL_SIGNS = "".join(chr(c) for c in range(0x064B, 0x0653)) + "\u0670"
+# Letters that join the letter after them: a tatweel may stretch the join.
+_JOINING = set("بتثجحخسشصضطظعغفقكلمنهي")
+
+
+def _arabic_number(number: int) -> str:
+    return "".join(chr(0x0660 + int(d)) for d in str(number))
+
+
+def _vary(text: str, rng: random.Random, level: float | None = None) -> str:
+    """``text`` (fully vocalised) as a copy may have it: all its vowel signs,
+    only shadda and tanwin, or none; sometimes a word stretched with tatweel."""
+    level = rng.random() if level is None else level
+    if level >= 0.7:
+        text = "".join(c for c in text if c not in _VOWEL_SIGNS)
+    elif level >= 0.4:
+        text = "".join(c for c in text if c not in _VOWEL_SIGNS or c in _SHADDA_AND_TANWIN)
+    if rng.random() < 0.3:
+        words = text.split(" ")
+        i = rng.randrange(len(words))
+        if len(words[i]) > 3 and words[i][1] in _JOINING:
+            words[i] = words[i][:2] + "\u0640" + words[i][2:]
+        text = " ".join(words)
+    return text
+
+
+def _arabic_when(edtf: str, digits_arabic: bool) -> tuple[str, str]:
+    """(when, in Arabic and in English): the month and year, or the year."""
+    year = edtf.lstrip("./")[:4]
+    written = _arabic_number(int(year)) if digits_arabic else year
+    month = edtf[5:7] if len(edtf) >= 7 and edtf[4] == "-" else ""
+    if month.isdigit() and 1 <= int(month) <= 12:
+        name = int(month) - 1
+        return f"في {_ARABIC_MONTHS[name]} {written}", f"in {MONTH_NAMES[name]} {year}"
+    return f"عامَ {written}", f"in {year}"
+
+
+def _arabic_sentence(
+    kind: str,
+    site: _Site,
+    monuments: list[tuple[_Monument, dict[str, Any]]],
+    edtf: str,
+    claimant: str,
+    stance: str,
+    inferred: bool,
+    rng: random.Random,
+) -> tuple[str, str, str]:
+    """(sentence of an Arabic article, the claim within it, the claim in
+    English) of the kind of claim _sentence tells in English; the sentence as
+    a copy may write it (_vary)."""
+    who = _ARABIC_CLAIMANTS[claimant]
+    group, group_en = rng.choice(_ARABIC_GROUPS)
+    when, when_en = _arabic_when(edtf, rng.random() < 0.5)
+    at = f"at {site.name} {when_en}"
+    if kind == "damage":
+        monument, link = monuments[0]
+        number = int(monument.id[-4:])
+        name = f"{_ARABIC_TYPES[monument.type]} {_arabic_number(number)}"
+        name_en = f"{VOCABULARIES_LABELS[monument.type].lower()} {number}"
+        if stance == "disputes":
+            before, after = f"نَفى {who} ", "."
+            claim = f"تَقارِيرَ عَنْ تَدْمِيرِ {name} {when}"
+            english = f"reports of the destruction of {name_en} {when_en}"
+        elif inferred:
+            plural = _ARABIC_PLURALS[monument.type]
+            before, after = f"قالَ {who} إنَّ ", "."
+            claim = f"{plural} أَثَرِيَّةً في {site.name} تَحَوَّلَتْ إلى رُكامٍ {when}"
+            english = f"ancient {_TYPE_PLURALS[monument.type]} {at} were reduced to rubble"
+        else:
+            verb = _ARABIC_VERBS[link["cause"]]
+            before, after = f"قالَ {who} إنَّ ", "."
+            claim = f"{group} {verb} {name} في {site.name} {when}"
+            english = f"{group_en} {_VERBS[link['cause']][0]} {name_en} {at}"
+    elif kind == "control":
+        before = f"قالَ {who} إنَّ "
+        if stance == "disputes":
+            before = f"لٰكِنَّ {who} قالَ إنَّ "
+            claim = f"{group} ما زالُوا يُقاتِلُونَ مِنْ أَجْلِ {site.name} {when}"
+            english = f"{group_en} were still fighting for {site.name} {when_en}"
+            after = "، ونَفى سُقُوطَ المَدِينَةِ."
+        else:
+            claim = f"{group} سَيْطَرُوا على {site.name} {when}"
+            english = f"{group_en} took control of {site.name} {when_en}"
+            after = "."
+    elif stance == "disputes":
+        before, after = f"قالَ {who} إنَّ ", "."
+        claim = f"رَئِيسَ آثارِ {site.name} كانَ على قَيْدِ الحَياةِ {when}"
+        english = f"the head of antiquities of {site.name} was alive {when_en}"
+    else:
+        (first, first_en), (family, family_en) = (
+            rng.choice(_ARABIC_PEOPLE),
+            rng.choice(_ARABIC_FAMILIES),
+        )
+        years = rng.randint(5, 40)
+        before, after = "", f"، بِحَسَبِ {who}."
+        claim = (
+            f"قُتِلَ {first} {family}، الَّذِي رَعى آثارَ {site.name} "
+            f"{_arabic_number(years)} عامًا، على يَدِ {group} {when}"
+        )
+        english = (
+            f"{first_en} {family_en}, who looked after the antiquities of {site.name} "
+            f"for {years} years, was killed by {group_en} {when_en}"
+        )
+    level = rng.random()  # one copy: the whole sentence written alike
+    claim = _vary(claim, rng, level)
+    return _vary(before, rng, level) + claim + _vary(after, rng, level), claim, english
+
+
+def _arabic_quote(claim: str, rng: random.Random) -> str:
+    """The claim as an editor types it: as printed, without vowel signs and
+    tatweel, with Latin digits, or without hamza forms either."""
+    roll = rng.random()
+    if roll < 0.4:
+        return claim
+    if roll < 0.75:
+        return "".join(c for c in claim if c not in _VOWEL_SIGNS and c != "\u0640")
+    if roll < 0.9:
+        return "".join(str(ord(c) - 0x0660) if "\u0660" <= c <= "\u0669" else c for c in claim)
+    return fold(claim)
 
 
 def _write_vocabularies(folder: Path) -> None:

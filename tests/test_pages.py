@@ -22,7 +22,7 @@ from markupsafe import escape
 from datasette_heritage.build.pipeline import build
 from datasette_heritage.folding import fold, normalise
 from datasette_heritage.schema import COORDINATE_PRECISIONS
-from datasette_heritage.site import queries, urls
+from datasette_heritage.site import queries, search, urls
 from datasette_heritage.site.languages import direction
 
 from .datasette_client import links
@@ -777,6 +777,42 @@ async def test_search_input_is_text_not_syntax(real_db):
     # Hostile input is shown back as text.
     html = await get_html(ds, "/-/heritage/search?" + urlencode({"q": "<script>alert(1)</script>"}))
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+# (query as typed, kind, record, the matched word as the record stores it):
+# made-up Arabic of the fixtures, stored vocalised, with tatweel, Arabic-Indic
+# digits, or plain where the query has the vowel signs.
+ARABIC_SEARCHES = [
+    ("فجروا", "sources", "arabic-report", "فَجَّرُوا"),
+    ("المعبد", "sources", "arabic-report", "المـعـبد"),
+    ("2015", "sources", "arabic-report", "٢٠١٥"),
+    ("ناشطون", "citations", "test-arch-blown-up-ar-2", "ناشِطونَ"),
+    ("مسلحون", "events", "test-arch-blown-up-ar", "مُسَلَّحُونَ"),
+    ("فَجَّرُوا", "citations", "test-arch-blown-up-ar-1", "فجروا"),
+    ("نَاشِطِينَ", "events", "test-arch-blown-up-ar", "نـاشِطِينَ"),
+]
+
+
+@pytest.mark.parametrize("query,kind,record,stored", ARABIC_SEARCHES)
+async def test_arabic_is_found_whatever_its_vowel_signs_and_shown_as_stored(
+    fixture_db, query, kind, record, stored
+):
+    ds = await started(fixture_db)
+    found = await get_json(ds, "/-/heritage/search.json?" + urlencode({"q": query}))
+    (result,) = [r for r in found[kind] if r["id"] == record]
+    # The snippet is the text as stored, the stored word marked.
+    assert search.MARK_OPEN + stored + search.MARK_CLOSE in result["snippet"]
+    plain = result["snippet"].replace(search.MARK_OPEN, "").replace(search.MARK_CLOSE, "")
+    column = queries.SNIPPET_COLUMNS[kind]
+    (text,) = sql(fixture_db, f"SELECT {column} AS text FROM {kind} WHERE id = ?", (record,))
+    assert plain.strip("…") in text["text"]
+    html = await get_html(ds, "/-/heritage/search?" + urlencode({"q": query}))
+    assert f"<mark>{stored}</mark>" in html
+    # Datasette's own search of the table finds it too, typed plain.
+    rows = await ds.client.get(
+        f"/fixture/{kind}.json?" + urlencode({"_search": fold(query), "_shape": "array"})
+    )
+    assert record in [r["id"] for r in rows.json()]
 
 
 async def test_every_page_has_the_search_in_its_header(real_db):

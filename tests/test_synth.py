@@ -2,6 +2,7 @@
 exercises everything the real data does (verification, precisions, disputes)."""
 
 import filecmp
+import re
 import sqlite3
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import sys
 import pytest
 
 from datasette_heritage.build.pipeline import build
+from datasette_heritage.folding import normalise
 from datasette_heritage.synth import synthesize
 
 N = 3000
@@ -85,6 +87,33 @@ def test_quotes_need_the_tolerant_match(built):
     assert len(differing) > N // 10
     assert any("\n" in passage for _, passage in rows)
     assert any("\u201d" in passage for _, passage in rows)
+
+
+def test_some_sources_are_arabic_and_their_quotes_typed_either_way(built):
+    """Made-up Arabic sources: vocalised or not, tatweel, Arabic-Indic digits;
+    quotes typed with or without the vowel signs, Latin digits, each with its
+    translation; all verified, and found by full-text search typed plain."""
+    conn, _ = built
+    rows = conn.execute("""SELECT c.id, c.quote, c.translation,
+                                  substr(s.text, c.quote_start + 1, c.quote_end - c.quote_start)
+                           FROM citations c JOIN sources s ON s.id = c.source_id
+                           WHERE s.language = 'ar'""").fetchall()
+    assert len(rows) > 10
+    vowels = re.compile("[\u064b-\u0652]")
+    assert all(translation and translation.isascii() for _, _, translation, _ in rows)
+    assert any(vowels.search(q) and vowels.search(p) for _, q, _, p in rows)
+    assert any(vowels.search(p) and not vowels.search(q) for _, q, _, p in rows)
+    assert any("\u0640" in p for _, _, _, p in rows)
+    assert any(re.search("[\u0660-\u0669]", p) and re.search("[0-9]", q) for _, q, _, p in rows)
+    # A vocalised passage is found by its words typed plain.
+    cid, _, _, passage = next(r for r in rows if vowels.search(r[3]))
+    word = max(normalise(passage).split(), key=len)
+    found = conn.execute(
+        "SELECT c.id FROM citations_fts f JOIN citations c ON c.rowid = f.rowid "
+        "WHERE citations_fts MATCH ?",
+        (f'"{word}"',),
+    ).fetchall()
+    assert cid in [r[0] for r in found]
 
 
 def test_contested_events_and_inferred_identifications(built):

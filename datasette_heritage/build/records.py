@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..dates import EdtfDate, EdtfError, parse_edtf
-from ..folding import fold
+from ..folding import fold_for_search
 from ..schema import MAX_TEXT_BYTES, OPTIONAL_VOCABULARIES, VOCABULARIES
 from .data_files import (
     LINK,
@@ -73,7 +73,8 @@ def names_columns(record: Any) -> dict[str, str]:
     every = [record["name"], *alternative, *(n["name"] for n in names)]
     search: list[str] = []
     for name in every:
-        for form in (name, " ".join(fold(name).split())):
+        folded = fold_for_search(name)
+        for form in (name, " ".join(folded.split()) if folded else None):
             if form and form not in search:
                 search.append(form)
     return {

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 
 import sqlite_utils
 
-from ..schema import VOCABULARIES
+from ..folding import fold_for_search, search_lines
+from ..schema import SEARCH_TEXT_COLUMNS, VOCABULARIES
 from . import summaries
 
 VOCABULARY_COLUMNS: dict[str, type] = {"id": str, "label": str, "description": str, "rank": int}
@@ -95,6 +96,7 @@ TABLES: dict[str, Table] = {
             "text": str,
             "text_file": str,
             "text_sha256": str,
+            "search_text": str,
             "record_file": str,
             "record_line": int,
         },
@@ -119,6 +121,7 @@ TABLES: dict[str, Table] = {
             "contested": int,
             "supporting_sources": int,
             "disputing_sources": int,
+            "search_text": str,
             "record_file": str,
             "record_line": int,
         },
@@ -154,6 +157,7 @@ TABLES: dict[str, Table] = {
             "stance": str,
             "identification": str,
             "note": str,
+            "search_text": str,
             "record_file": str,
             "record_line": int,
         },
@@ -178,13 +182,16 @@ FACET_INDEXES = {
     "citations": ["claimant", "stance", "identification", "verified"],
 }
 
-# Columns are only ever added at the end: the site's snippets name them by position.
+# Columns are only ever added at the end: the site's snippets name them by
+# position. search_text, where a table has it, is its other columns folded
+# (schema.SEARCH_TEXT_COLUMNS): what is written with vowel signs is found
+# typed without them, and the reverse (the site's search folds what is typed).
 FTS = {
-    "sources": ["title", "publisher", "credit", "text"],
+    "sources": [*SEARCH_TEXT_COLUMNS["sources"], "search_text"],
     "monuments": ["name", "alternative_names", "description", "search_names"],
     "sites": ["name", "alternative_names", "description", "search_names"],
-    "events": ["title", "summary"],
-    "citations": ["quote", "claimant", "note"],
+    "events": [*SEARCH_TEXT_COLUMNS["events"], "search_text"],
+    "citations": [*SEARCH_TEXT_COLUMNS["citations"], "search_text"],
 }
 # Porter stemming over unicode61 (any script; Latin diacritics folded), so
 # "temple" also finds "temples" and "destroyed" finds "destroy".
@@ -297,8 +304,18 @@ def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]
     # rows here are already validated and shaped like the table. itemgetter
     # takes a row's values in column order in C.
     columns = list(TABLES[table].columns)
+    if table in SEARCH_TEXT_COLUMNS:
+        add_search_text(table, rows)
     sql = f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     db.conn.executemany(sql, map(itemgetter(*columns), rows))
+
+
+def add_search_text(table: str, rows: list[dict[str, Any]]) -> None:
+    """Set each row's ``search_text`` (schema.SEARCH_TEXT_COLUMNS), derived
+    here, as rows are written, so cold and incremental builds derive it alike."""
+    values_of = itemgetter(*SEARCH_TEXT_COLUMNS[table])
+    for row in rows:
+        row["search_text"] = fold_for_search(search_lines(values_of(row)))
 
 
 def create_indexes(db: sqlite_utils.Database) -> None:

@@ -425,9 +425,12 @@ async def search_page(datasette, request) -> Response:
             for kind in ("monuments", "events", "citations", "sources"):
                 for row in data[kind]:
                     row["snippet_html"] = search.snippet_html(row["snippet"])
-        # More of each kind: Datasette's own search of the table.
+        # More of each kind: Datasette's own search of the table, folded so it
+        # finds what this page found whatever the vowel signs typed.
         data["more_urls"] = {
-            kind: links.table(kind, _search=text) for kind, more in data["more"].items() if more
+            kind: links.table(kind, _search=search.folded(text))
+            for kind, more in data["more"].items()
+            if more
         }
     json_url = urls.search_url(datasette, json=True)
     if text:

@@ -17,9 +17,10 @@ from typing import Any
 
 from datasette.database import Database, QueryInterrupted
 
-from ..schema import COORDINATE_PRECISIONS
+from ..schema import COORDINATE_PRECISIONS, SEARCH_TEXT_COLUMNS
 from .dates_in_words import edtf_in_words, when
 from .languages import direction, names_in_languages
+from .search import MARK_OPEN, snippet_as_stored
 
 MAP_LIMIT = 1000
 LATEST_LIMIT = 10
@@ -538,8 +539,12 @@ async def timeline(
 # cannot be ranked in time is answered unranked, in index order.
 SEARCH_LIMIT = 20
 SEARCH_TIME_LIMIT_MS = 300
-# A snippet's marks: control characters, which no tokenizer keeps in a word.
-MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+# A match only in a text's folded copy (search_text) is shown in the text as
+# stored, which takes folding the text: at most this many characters a
+# search (the rest show their snippet unmarked).
+SEARCH_FOLD_CHARS = 1_000_000
+# kind -> the column its snippet shows, of those search_text folds
+SNIPPET_COLUMNS = {"events": "summary", "citations": "quote", "sources": "text"}
 
 SEARCHES = {
     "monuments": """
@@ -551,20 +556,26 @@ SEARCHES = {
         WHERE monuments_fts MATCH :q {order} LIMIT :limit""",
     "events": f"""
         SELECT {EVENT_COLUMNS}, s.name AS site_name,
-               snippet(events_fts, 1, char(2), char(3), '…', 16) AS snippet
+               snippet(events_fts, 1, char(2), char(3), '…', 16) AS snippet,
+               e.rowid AS _rowid, CASE WHEN e.search_text IS NOT NULL
+                 THEN snippet(events_fts, 2, char(2), char(3), '…', 16) END AS _folded_snippet
         FROM events_fts f JOIN events e ON e.rowid = f.rowid
         JOIN sites s ON s.id = e.site_id LEFT JOIN event_kinds k ON k.id = e.kind
         WHERE events_fts MATCH :q {{order}} LIMIT :limit""",
     "citations": """
         SELECT c.id, c.event_id, c.source_id, c.claimant, c.stance, c.identification,
                e.title AS event_title, src.title AS source_title,
-               snippet(citations_fts, 0, char(2), char(3), '…', 24) AS snippet
+               snippet(citations_fts, 0, char(2), char(3), '…', 24) AS snippet,
+               c.rowid AS _rowid, CASE WHEN c.search_text IS NOT NULL
+                 THEN snippet(citations_fts, 3, char(2), char(3), '…', 24) END AS _folded_snippet
         FROM citations_fts f JOIN citations c ON c.rowid = f.rowid
         JOIN events e ON e.id = c.event_id JOIN sources src ON src.id = c.source_id
         WHERE citations_fts MATCH :q {order} LIMIT :limit""",
     "sources": """
         SELECT src.id, src.title, src.publisher, src.credit, src.published,
-               snippet(sources_fts, 3, char(2), char(3), '…', 24) AS snippet
+               snippet(sources_fts, 3, char(2), char(3), '…', 24) AS snippet,
+               src.rowid AS _rowid, CASE WHEN src.search_text IS NOT NULL
+                 THEN snippet(sources_fts, 4, char(2), char(3), '…', 24) END AS _folded_snippet
         FROM sources_fts f JOIN sources src ON src.rowid = f.rowid
         WHERE sources_fts MATCH :q {order} LIMIT :limit""",
 }
@@ -588,6 +599,9 @@ async def search(db: Database, fts_query: str, limit: int = SEARCH_LIMIT) -> dic
         rows = [dict(r) for r in found.rows]
         results["more"][kind] = len(rows) > limit
         results[kind] = rows[:limit]
+    budget = SEARCH_FOLD_CHARS
+    for kind in SNIPPET_COLUMNS:
+        budget = await _snippets_as_stored(db, kind, results[kind], budget)
     results["events"] = [{**_event(r), "snippet": r["snippet"]} for r in results["events"]]
     for monument in results["monuments"]:
         monument["alternative_names"] = json.loads(monument["alternative_names"] or "[]")
@@ -595,6 +609,35 @@ async def search(db: Database, fts_query: str, limit: int = SEARCH_LIMIT) -> dic
     for source in results["sources"]:
         source["published_display"] = edtf_in_words(source["published"] or "") or None
     return results
+
+
+async def _snippets_as_stored(
+    db: Database, kind: str, rows: list[dict[str, Any]], budget: int
+) -> int:
+    """Where a result's words matched only in the folded copy of its text
+    (its snippet has no mark), the snippet of that copy, shown in the text as
+    stored, while fewer than ``budget`` characters have been folded; returns
+    what is left of the budget."""
+    columns = SEARCH_TEXT_COLUMNS[kind]
+    listed = ", ".join(f"[{c}]" for c in columns)
+    length = " + ".join(f"coalesce(length([{c}]), 0)" for c in columns)
+    for row in rows:
+        folded_snippet, rowid = row.pop("_folded_snippet"), row.pop("_rowid")
+        if MARK_OPEN in (row["snippet"] or "") or MARK_OPEN not in (folded_snippet or ""):
+            continue
+        stored = await _one(
+            db,
+            f"SELECT {listed} FROM [{kind}] WHERE rowid = :rowid AND {length} <= :budget",
+            {"rowid": rowid, "budget": budget},
+        )
+        if stored is None:
+            continue
+        values = [stored[c] for c in columns]
+        budget -= sum(len(v) for v in values if v)
+        shown = snippet_as_stored(values, columns.index(SNIPPET_COLUMNS[kind]), folded_snippet)
+        if shown is not None:
+            row["snippet"] = shown
+    return budget
 
 
 FEED_LIMIT = 50
