@@ -94,4 +94,4 @@ def prepare_jinja2_environment(env):
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    return errors.plugin_page_error(datasette, request, exception)
+    return errors.error_response(datasette, request, exception)

@@ -1,7 +1,8 @@
 """The ASGI wrapper around Datasette: it refuses what the site will not
 answer (request_limits.py: writes, other methods on the plugin's pages,
-malformed facet settings) and adds the response headers: security headers
-(security.py) and cache headers (caching.py).
+malformed facet settings), turns the empty CSV of a failed query into a 400
+(errors.py), and adds the response headers: security headers (security.py)
+and cache headers (caching.py).
 
 It wraps the whole Datasette app, so it sees each response's final headers,
 after Datasette has marked personalised responses private.
@@ -15,7 +16,7 @@ from typing import Any
 
 from datasette.utils.asgi import Request
 
-from . import caching, cells, request_limits, security
+from . import caching, cells, errors, request_limits, security
 
 ASGIApp = Callable[[dict[str, Any], Callable, Callable], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
@@ -64,9 +65,45 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
         if refused is not None:
             await _send_refusal(send_with_headers, scope["path"], refused)
             return
-        await app(scope, receive, send_with_headers)
+        if errors.is_csv_request(scope):
+            await app(scope, receive, _failed_csv_guard(send_with_headers, scope["path"]))
+        else:
+            await app(scope, receive, send_with_headers)
 
     return with_headers
+
+
+def _failed_csv_guard(send, path: str):
+    """``send`` for a CSV response, holding it back until its body shows a
+    header row; a CSV that ends without one is a failed query (errors.py),
+    answered as a 400 instead of an empty 200."""
+    held: list[dict] = []
+    body = b""
+    passing = False
+
+    async def guarded(message):
+        nonlocal body, passing
+        if passing:
+            await send(message)
+            return
+        held.append(message)
+        if message["type"] == "http.response.start":
+            passing = message["status"] != 200
+        else:
+            body += message.get("body", b"")
+            # Anything but the start of a bare line end is a header row.
+            passing = not b"\r\n".startswith(body)
+            if not passing and not message.get("more_body", False):
+                if errors.is_failed_csv(held[0]["status"], body):
+                    await _send_refusal(send, path, request_limits.Refusal(400, errors.FAILED_CSV))
+                    return
+                passing = True
+        if passing:
+            for waiting in held:
+                await send(waiting)
+            held.clear()
+
+    return guarded
 
 
 async def _send_refusal(send, path: str, refused: request_limits.Refusal) -> None:
