@@ -86,3 +86,25 @@ async def test_a_facet_on_an_unknown_column_is_a_400(fixture_site, suffix):
         return
     assert response.status_code == 400, response.text[:300]
     assert "nope" in response.text
+
+
+async def test_a_csv_passes_as_soon_as_its_header_row_has():
+    """A streamed CSV (``_stream=on``, any size) goes out chunk by chunk: the
+    check holds nothing after the first chunk that shows a header row."""
+    from datasette_heritage.site.middleware import _failed_csv_guard
+
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    guarded = _failed_csv_guard(send, "/fixture/events.csv")
+    await guarded({"type": "http.response.start", "status": 200, "headers": []})
+    assert sent == []  # held until the body shows what it is
+    await guarded({"type": "http.response.body", "body": b"\r", "more_body": True})
+    assert sent == []  # could still be the bare line end of a failed query
+    await guarded({"type": "http.response.body", "body": b"id,title\r\n", "more_body": True})
+    assert [m["type"] for m in sent] == ["http.response.start"] + ["http.response.body"] * 2
+    for n in range(3):
+        await guarded({"type": "http.response.body", "body": b"1,a\r\n", "more_body": True})
+        assert len(sent) == 4 + n  # each chunk passes as it comes

@@ -24,20 +24,25 @@ from load_test import get_like_a_browser
 RESPONSE = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: text/plain\r\n\r\nok"
 
 
-async def _server(answers_per_connection: int):
-    """A real HTTP/1.1 server on loopback that answers this many requests on
-    each connection, then closes it when the next one arrives, unanswered:
-    what uvicorn does when its keep-alive timeout and a client's reuse of the
-    connection cross."""
+async def _server(answers: list[int], then_headers_only: bool = False):
+    """A real HTTP/1.1 server on loopback whose n-th connection answers
+    answers[n] requests (the last number for any later connection), then
+    closes when the next request arrives: unanswered (what uvicorn does when
+    its keep-alive timeout and a client's reuse of the connection cross), or
+    after the response's headers and part of its body (a server that failed
+    mid-response)."""
     connections = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connections.append(writer)
-        for _ in range(answers_per_connection):
+        for _ in range(answers[min(len(connections), len(answers)) - 1]):
             await reader.readuntil(b"\r\n\r\n")
             writer.write(RESPONSE)
             await writer.drain()
         await reader.readuntil(b"\r\n\r\n")
+        if then_headers_only:
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npart")
+            await writer.drain()
         writer.close()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
@@ -46,21 +51,40 @@ async def _server(answers_per_connection: int):
 
 
 async def test_a_reused_connection_closed_by_the_server_is_sent_again():
-    server, url, connections = await _server(answers_per_connection=1)
+    server, url, connections = await _server(answers=[1])
     async with server, httpx.AsyncClient(base_url=url) as http:
-        first, first_again = await get_like_a_browser(http, "/a")
-        second, second_again = await get_like_a_browser(http, "/b")
-    assert (first.status_code, first_again) == (200, 0)
-    assert (second.status_code, second.text, second_again) == (200, "ok", 1)
+        first, first_failed = await get_like_a_browser(http, "/a")
+        second, second_failed = await get_like_a_browser(http, "/b")
+    assert (first.status_code, first_failed) == (200, None)
+    assert (second.status_code, second.text) == (200, "ok")
+    assert second_failed is not None and "RemoteProtocolError" in second_failed
     assert len(connections) == 2  # the retry opened a new connection
 
 
 async def test_a_new_connection_closed_unanswered_is_an_error():
-    server, url, connections = await _server(answers_per_connection=0)
+    server, url, connections = await _server(answers=[0])
     async with server, httpx.AsyncClient(base_url=url) as http:
         with pytest.raises(httpx.RemoteProtocolError):
             await get_like_a_browser(http, "/a")
     assert len(connections) == 1  # not sent again
+
+
+async def test_a_retry_that_fails_too_is_an_error():
+    server, url, connections = await _server(answers=[1, 0])
+    async with server, httpx.AsyncClient(base_url=url) as http:
+        await get_like_a_browser(http, "/a")
+        with pytest.raises(httpx.RemoteProtocolError):
+            await get_like_a_browser(http, "/b")
+    assert len(connections) == 2  # sent again once, not more
+
+
+async def test_a_response_cut_after_its_headers_is_an_error():
+    server, url, connections = await _server(answers=[1], then_headers_only=True)
+    async with server, httpx.AsyncClient(base_url=url) as http:
+        await get_like_a_browser(http, "/a")
+        with pytest.raises(httpx.HTTPError):
+            await get_like_a_browser(http, "/b")
+    assert len(connections) == 1  # a browser shows this one; so does the load test
 
 
 @pytest.mark.slow

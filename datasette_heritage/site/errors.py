@@ -104,12 +104,11 @@ async def _response(datasette, request, status: int, message: str) -> Response:
     return Response.html(html, status=status)
 
 
-def is_csv_request(scope: dict) -> bool:
-    """A CSV with its header row: the body of a query that ran is never empty."""
-    query = scope.get("query_string", b"")
-    return (scope["path"].endswith(".csv") or b"_format=csv" in query) and (
-        b"_header=off" not in query
-    )
+def is_csv_request(scope: dict, pairs: list[tuple[str, str]]) -> bool:
+    """A CSV with its header row (``pairs``: the query string's): the body of
+    a query that ran is never empty."""
+    wants_csv = scope["path"].endswith(".csv") or ("_format", "csv") in pairs
+    return wants_csv and ("_header", "off") not in pairs
 
 
 def is_failed_csv(status: int, body: bytes) -> bool:

@@ -65,7 +65,7 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
         if refused is not None:
             await _send_refusal(send_with_headers, scope["path"], refused)
             return
-        if errors.is_csv_request(scope):
+        if errors.is_csv_request(scope, request_limits.query_pairs(scope)):
             await app(scope, receive, _failed_csv_guard(send_with_headers, scope["path"]))
         else:
             await app(scope, receive, send_with_headers)
