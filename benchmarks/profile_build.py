@@ -35,7 +35,7 @@ STAGES = [
     (records, "find_quotes", "quote verification"),
     (writer, "insert_rows", "SQLite inserts"),
     (writer, "create_indexes", "indexes"),
-    (writer, "update_derived_columns", "derived columns"),
+    (writer, "update_conditions", "monuments' conditions"),
     (summaries, "write", "summary tables"),
     (writer, "create_full_text_search", "full-text search"),
     (writer, "create_views", "views"),

@@ -65,7 +65,7 @@ def replace_rows_of_files(db: sqlite_utils.Database, reread: RereadRows) -> dict
     _update_full_text_search(conn, "citations", _OF_EVENTS, json.dumps(new_events), delete=False)
     touched_monuments |= {row["monument_id"] for row in reread.rows.get("event_monuments", [])}
     touched_monuments |= {row["id"] for row in reread.rows.get("monuments", [])}
-    writer.update_derived_columns(db, events=new_events, monuments=sorted(touched_monuments))
+    writer.update_conditions(db, sorted(touched_monuments))
     summaries.add(conn, new_events)
     return counts
 
@@ -84,7 +84,7 @@ def replace_vocabularies(
         writer.insert_rows(db, name, rows)
         counts[name] = len(rows)
     if db.execute("SELECT id, rank FROM damage_levels ORDER BY id").fetchall() != ranks_before:
-        writer.update_derived_columns(db, events=[])
+        writer.update_conditions(db)
     return counts
 
 

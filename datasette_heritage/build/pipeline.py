@@ -8,9 +8,11 @@ checked: any failure, including a kill, leaves the previous file as it was.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import summaries, writer
@@ -64,16 +66,8 @@ def build(
     remove_stale_temp_files(target)
     recover_interrupted_write(target)
     try:
-        if not incremental:
-            summary = _build_cold(data_dir, target, on_file, started, None, allow_empty)
-        else:
-            edits = find_edits(data_dir, target)
-            if edits is not None:
-                summary = apply_edits(data_dir, target, edits, started, on_file, in_place)
-                _refuse_empty(target, summary.tables, allow_empty, written=True)
-            else:
-                manifest = take_manifest(data_dir) if data_dir.is_dir() else None
-                summary = _build_cold(data_dir, target, on_file, started, manifest, allow_empty)
+        with _cyclic_collector_paused():
+            summary = _build(data_dir, target, on_file, started, incremental, in_place, allow_empty)
     except sqlite3.Error as error:
         # A full disk, a folder that is not writable ...: one line, and the
         # previous database is as it was (the temporary copy is gone).
@@ -88,6 +82,40 @@ def build(
                 )
             ]
         ) from None
+    return summary
+
+
+@contextmanager
+def _cyclic_collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while building: the loader makes
+    millions of small dicts and lists, none of them in a cycle, and the
+    collector would walk the live ones over and over (benchmarks/README.md)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(
+    data_dir: Path,
+    target: Path,
+    on_file: Callable[[Path], None] | None,
+    started: float,
+    incremental: bool,
+    in_place: bool,
+    allow_empty: bool,
+) -> BuildSummary:
+    if not incremental:
+        return _build_cold(data_dir, target, on_file, started, None, allow_empty)
+    edits = find_edits(data_dir, target)
+    if edits is None:
+        manifest = take_manifest(data_dir) if data_dir.is_dir() else None
+        return _build_cold(data_dir, target, on_file, started, manifest, allow_empty)
+    summary = apply_edits(data_dir, target, edits, started, on_file, in_place)
+    _refuse_empty(target, summary.tables, allow_empty, written=True)
     return summary
 
 
@@ -137,7 +165,7 @@ def _build_cold(
         problems.raise_if_any()
         writer.create_indexes(db)
         with db.conn:
-            writer.update_derived_columns(db)
+            writer.update_conditions(db)
             summaries.write(db.conn)
         writer.create_full_text_search(db)
         writer.create_views(db)

@@ -573,6 +573,7 @@ class RecordLoader:
             event_citations = self._event_citations(record_file, r)
             if not ok or date is None or event_links is None or event_citations is None:
                 continue
+            supporting, disputing = _distinct_sources(event_citations)
             events.append(
                 {
                     "id": r["id"],
@@ -588,9 +589,10 @@ class RecordLoader:
                     "date_note": r.get("date_note"),
                     "site_id": r["site_id"],
                     "summary": r.get("summary"),
-                    "contested": 0,
-                    "supporting_sources": 0,
-                    "disputing_sources": 0,
+                    # An event is contested as soon as one citation disputes it.
+                    "contested": int(disputing > 0),
+                    "supporting_sources": supporting,
+                    "disputing_sources": disputing,
                     "record_file": record_file,
                     "record_line": r.line,
                 }
@@ -724,6 +726,14 @@ class RecordLoader:
                 }
             )
         return rows if ok else None
+
+
+def _distinct_sources(citations: list[dict[str, Any]]) -> tuple[int, int]:
+    """How many distinct sources support an event, and how many dispute it:
+    an event's citations are all in its record, so its counts are known here."""
+    supporting = {c["source_id"] for c in citations if c["stance"] == "supports"}
+    disputing = {c["source_id"] for c in citations if c["stance"] == "disputes"}
+    return len(supporting), len(disputing)
 
 
 def _items(value: Any) -> Iterator[tuple[int, Any]]:

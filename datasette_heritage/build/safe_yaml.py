@@ -160,65 +160,55 @@ def _event_reader(text: str) -> Callable[[], Any]:
 
 
 def _build(text: str, filename: str) -> Any:
-    # The open container, whether it is a mapping, its pending key (None:
-    # waiting for a key) and that key's line live in locals; the stack holds
-    # those of the containers around it. Locals, not a list per frame, and
-    # the parser's own get_event: this loop runs once per scalar of the corpus.
+    # The open container, whether it is a mapping, its lines (key_lines or
+    # item_lines) and its pending key (None: waiting for a key) live in
+    # locals; the stack holds those of the containers around it. Locals, not
+    # a list per frame, and the parser's own get_event: this loop runs once
+    # per scalar of the corpus.
     next_event = _event_reader(text)
     stack: list[tuple] = []
     roots: list[Any] = []
     documents = 0
     container: Any = None
     is_map = False
+    lines: Any = None
     key: str | None = None
-    key_line = 0
+    maybe_typed = _MAYBE_TYPED
     while True:
         event = next_event()
         kind = type(event)
         if kind is _SCALAR:
-            if event.tag is not None and event.tag != "!":
-                _fail(filename, event, f"YAML tag {event.tag!r} is not allowed", "plain values")
-            if event.anchor is not None:
-                _fail(
-                    filename,
-                    event,
-                    "YAML anchors (&) are not allowed",
-                    "each value written out in full",
-                )
-            if container is None:
-                roots.append(resolve_plain(event.value) if event.implicit[0] else event.value)
-            elif is_map:
-                if key is None:
-                    # Keys are always text: "2015:" is the key "2015", not the number.
-                    key = event.value
-                    if key in container:
-                        _fail(
-                            filename,
-                            event,
-                            f"duplicate key {key!r} (first on line {container.key_lines[key]})",
-                            "each key once per mapping",
-                        )
-                    key_line = event.start_mark.line + 1
-                else:
-                    # implicit[0] is true for plain (unquoted) scalars only.
-                    container[key] = (
-                        resolve_plain(event.value) if event.implicit[0] else event.value
+            if event.tag is not None or event.anchor is not None:
+                # The non-specific tag ``!`` (a quoted value written ``! "..."``) is allowed.
+                _refuse_properties(filename, event, event.tag in (None, "!"))
+            value = event.value
+            if is_map and key is None:
+                # Keys are always text: "2015:" is the key "2015", not the number.
+                if value in lines:
+                    _fail(
+                        filename,
+                        event,
+                        f"duplicate key {value!r} (first on line {lines[value]})",
+                        "each key once per mapping",
                     )
-                    container.key_lines[key] = key_line
-                    key = None
+                lines[value] = event.start_mark.line + 1
+                key = value
+                continue
+            # implicit[0] is true for plain (unquoted) scalars only; most
+            # plain values are text whose first character says so.
+            if event.implicit[0] and (not value or value[0] in maybe_typed):
+                value = resolve_plain(value)
+            if is_map:
+                container[key] = value
+                key = None
+            elif container is not None:
+                container.append(value)
+                lines.append(event.start_mark.line + 1)
             else:
-                container.append(resolve_plain(event.value) if event.implicit[0] else event.value)
-                container.item_lines.append(event.start_mark.line + 1)
+                roots.append(value)
         elif kind is _MAPPING_START or kind is _SEQUENCE_START:
-            if event.tag is not None and not event.implicit:
-                _fail(filename, event, f"YAML tag {event.tag!r} is not allowed", "plain values")
-            if event.anchor is not None:
-                _fail(
-                    filename,
-                    event,
-                    "YAML anchors (&) are not allowed",
-                    "each value written out in full",
-                )
+            if event.tag is not None or event.anchor is not None:
+                _refuse_properties(filename, event, event.implicit)
             if len(stack) >= MAX_DEPTH:
                 _fail(
                     filename,
@@ -228,27 +218,28 @@ def _build(text: str, filename: str) -> Any:
                 )
             line = event.start_mark.line + 1
             new: YamlMapping | YamlList
+            new_lines: Any
             if kind is _MAPPING_START:
                 new = YamlMapping()
-                new.key_lines = {}
+                new.key_lines = new_lines = {}
             else:
                 new = YamlList()
-                new.item_lines = []
+                new.item_lines = new_lines = []
             new.line = line
-            if container is None:
-                roots.append(new)
-            elif is_map:
+            if is_map:
                 if key is None:
                     _fail(filename, event, "a mapping key must be plain text", "key: value")
                 container[key] = new
-                container.key_lines[key] = key_line
-            else:
+            elif container is not None:
                 container.append(new)
-                container.item_lines.append(line)
-            stack.append((container, is_map, None, 0))
-            container, is_map, key, key_line = new, kind is _MAPPING_START, None, 0
+                lines.append(line)
+            else:
+                roots.append(new)
+            stack.append((container, is_map, lines))
+            container, is_map, lines, key = new, kind is _MAPPING_START, new_lines, None
         elif kind in _ENDS:
-            container, is_map, key, key_line = stack.pop()
+            container, is_map, lines = stack.pop()
+            key = None
         elif kind is _ALIAS:
             _fail(
                 filename,
@@ -268,6 +259,19 @@ def _build(text: str, filename: str) -> Any:
         elif kind is _STREAM_END or event is None:
             break
     return roots[0] if roots else None
+
+
+def _refuse_properties(filename: str, event: Any, tag_allowed: bool) -> None:
+    """A value's tag (unless ``tag_allowed``) or anchor, refused."""
+    if event.tag is not None and not tag_allowed:
+        _fail(filename, event, f"YAML tag {event.tag!r} is not allowed", "plain values")
+    if event.anchor is not None:
+        _fail(
+            filename,
+            event,
+            "YAML anchors (&) are not allowed",
+            "each value written out in full",
+        )
 
 
 def read_yaml_file(path: str, display_name: str) -> tuple[Any, str]:

@@ -197,22 +197,13 @@ FTS = {
 # "temple" also finds "temples" and "destroyed" finds "destroy".
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
-# table -> the UPDATE that derives its columns from the other tables.
-DERIVED_SQL = {
-    # An event is contested as soon as one citation disputes it.
-    "events": """UPDATE events SET
-        supporting_sources = (SELECT count(DISTINCT source_id) FROM citations
-                              WHERE event_id = events.id AND stance = 'supports'),
-        disputing_sources = (SELECT count(DISTINCT source_id) FROM citations
-                             WHERE event_id = events.id AND stance = 'disputes'),
-        contested = EXISTS (SELECT 1 FROM citations
-                            WHERE event_id = events.id AND stance = 'disputes')""",
-    # Worst damage level any event reports for the monument (rank 1 = worst).
-    "monuments": """UPDATE monuments SET condition = (
-        SELECT em.damage_level FROM event_monuments em
-        JOIN damage_levels d ON d.id = em.damage_level
-        WHERE em.monument_id = monuments.id ORDER BY d.rank LIMIT 1)""",
-}
+# Worst damage level any event reports for the monument (rank 1 = worst).
+# (An event's own counts, contested and supporting/disputing sources, come
+# from its record alone: the loader sets them, records._distinct_sources.)
+CONDITION_SQL = """UPDATE monuments SET condition = (
+    SELECT em.damage_level FROM event_monuments em
+    JOIN damage_levels d ON d.id = em.damage_level
+    WHERE em.monument_id = monuments.id ORDER BY d.rank LIMIT 1)"""
 
 # The views read their base table's rows and look up the other columns with
 # scalar subqueries, not joins: Datasette counts a view's rows on every page
@@ -318,55 +309,70 @@ def add_search_text(table: str, rows: list[dict[str, Any]]) -> None:
         row["search_text"] = fold_for_search(search_lines(values_of(row)))
 
 
+# Indexes of several columns (and the record_file ones), by table. A foreign
+# key or facet column that leads one of these (or the primary key) gets no
+# index of its own: the longer one serves the same lookups and GROUP BYs.
+COMPOSITE_INDEXES: dict[str, list[list[str]]] = {
+    # The per-event aggregates.
+    "citations": [["event_id", "stance", "source_id"]],
+    # The monument timeline.
+    "event_monuments": [["monument_id", "damage_level"]],
+    "events": [
+        # Covering indexes for the custom facets (site/facets.py): the year
+        # facet groups by (start, end) in index order, without a sort, and so
+        # does the events_per_year saved query, which counts kind and
+        # contested too; corroboration sums both of its columns from one index.
+        ["date_start", "date_end", "kind", "contested"],
+        ["supporting_sources", "contested"],
+        # The timeline pages (queries.timeline): a site's or a kind's events
+        # in date order, read in index order up to the page's LIMIT.
+        ["site_id", "date_start"],
+        ["kind", "date_start"],
+        # An incremental build replaces the rows of the files that changed.
+        ["record_file"],
+    ],
+    "sources": [["published_start", "published_end"], ["record_file"]],
+    "monuments": [["record_file"]],
+}
+
+
+def single_column_indexes() -> dict[str, list[str]]:
+    """The foreign key and facet columns that need an index of their own."""
+    wanted: dict[str, list[str]] = {}
+    for name, (_, pk, fks) in TABLES.items():
+        led = {columns[0] for columns in COMPOSITE_INDEXES.get(name, [])}
+        led.add(pk[0] if isinstance(pk, tuple) else pk)
+        for column in [fk[0] for fk in fks] + FACET_INDEXES.get(name, []):
+            if column not in led and column not in wanted.get(name, []):
+                wanted.setdefault(name, []).append(column)
+    return wanted
+
+
 def create_indexes(db: sqlite_utils.Database) -> None:
     """An index for every foreign key, facet column and query the site makes."""
-    for name, (_, _, fks) in TABLES.items():
-        for column, _, _ in fks:
-            db.table(name).create_index([column], if_not_exists=True)
-    for name, columns in FACET_INDEXES.items():
+    for name, columns in single_column_indexes().items():
         for column in columns:
-            db.table(name).create_index([column], if_not_exists=True)
-    # Composite index for the per-event aggregates and the monument timeline.
-    db.table("citations").create_index(["event_id", "stance", "source_id"], if_not_exists=True)
-    db.table("event_monuments").create_index(["monument_id", "damage_level"], if_not_exists=True)
-    # Covering indexes for the custom facets (site/facets.py): the year facet
-    # groups by (start, end) in index order, without a sort, and so does the
-    # events_per_year saved query, which counts kind and contested too;
-    # corroboration sums both of its columns from one index.
-    db.table("events").create_index(
-        ["date_start", "date_end", "kind", "contested"], if_not_exists=True
-    )
-    db.table("events").create_index(["supporting_sources", "contested"], if_not_exists=True)
-    db.table("sources").create_index(["published_start", "published_end"], if_not_exists=True)
-    # An incremental build replaces the rows of the files that changed.
-    for name in ("monuments", "sources", "events"):
-        db.table(name).create_index(["record_file"], if_not_exists=True)
-    # The timeline pages (queries.timeline): a site's or a kind's events in
-    # date order, read in index order up to the page's LIMIT.
-    db.table("events").create_index(["site_id", "date_start"], if_not_exists=True)
-    db.table("events").create_index(["kind", "date_start"], if_not_exists=True)
+            db.table(name).create_index([column])
+    for name, indexes in COMPOSITE_INDEXES.items():
+        for columns in indexes:
+            db.table(name).create_index(columns)
     # outlet_reports reads the sources in outlet order, a source at a time.
     db.execute(
-        "CREATE INDEX IF NOT EXISTS idx_sources_outlet "
+        "CREATE INDEX idx_sources_outlet "
         "ON sources (coalesce(publisher, credit) IS NULL, coalesce(publisher, credit), published)"
     )
 
 
-def update_derived_columns(
-    db: sqlite_utils.Database,
-    events: Iterable[str] | None = None,
-    monuments: Iterable[str] | None = None,
-) -> None:
-    """Derived columns (DERIVED_SQL) of every event and monument, or (an
-    incremental build) of only the events and monuments given."""
-    for table, ids in (("events", events), ("monuments", monuments)):
-        if ids is None:
-            db.execute(DERIVED_SQL[table])
-        else:
-            db.execute(
-                DERIVED_SQL[table] + " WHERE id IN (SELECT value FROM json_each(?))",
-                [json.dumps(list(ids))],
-            )
+def update_conditions(db: sqlite_utils.Database, monuments: Iterable[str] | None = None) -> None:
+    """The condition (CONDITION_SQL) of every monument, or (an incremental
+    build) of only the monuments given."""
+    if monuments is None:
+        db.execute(CONDITION_SQL)
+    else:
+        db.execute(
+            CONDITION_SQL + " WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(monuments))],
+        )
 
 
 def create_full_text_search(db: sqlite_utils.Database) -> None:
