@@ -73,7 +73,15 @@ def _guard(action: Callable[[], None]) -> None:
     is_flag=True,
     help="Write the database even if DATA_DIR holds no records (only vocabularies).",
 )
-def build(data_dir: Path, db_path: Path, full: bool, in_place: bool, allow_empty: bool) -> None:
+@click.option(
+    "--no-spare",
+    is_flag=True,
+    help="Do not keep the replaced database beside DB_PATH as .DB_NAME.previous "
+    "(it takes as much disk as DB_PATH; without it the next build copies DB_PATH).",
+)
+def build(
+    data_dir: Path, db_path: Path, full: bool, in_place: bool, allow_empty: bool, no_spare: bool
+) -> None:
     """Validate the records in DATA_DIR and write them to the SQLite file DB_PATH.
 
     The new database is written beside DB_PATH and swapped in only when it is
@@ -82,7 +90,10 @@ def build(data_dir: Path, db_path: Path, full: bool, in_place: bool, allow_empty
 
     When DB_PATH was built by this command from DATA_DIR, only the files that
     changed since are read again (and those whose checks depend on them); the
-    result is what a full build would give.
+    result is what a full build would give. Such a build keeps the file it
+    replaces as .DB_NAME.previous beside DB_PATH, and the next one brings
+    that file up to date instead of copying DB_PATH, unless a process (a
+    server) still has it open.
 
     Example: datasette-heritage build data/ heritage.db
     """
@@ -99,6 +110,7 @@ def build(data_dir: Path, db_path: Path, full: bool, in_place: bool, allow_empty
                 incremental=not full,
                 in_place=in_place,
                 allow_empty=allow_empty,
+                keep_spare=not no_spare,
             ),
         )
         _print_summary(summary, db_path)

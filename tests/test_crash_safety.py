@@ -10,7 +10,10 @@ reads only what changed, where the build can). Each is killed at KILL_POINTS
 random moments, stratified over its measured run time (half over the whole
 run, half over the part spent writing the new file), so every phase
 (loading, inserting or copying, indexes and checks, the final fsync and
-rename) is hit.
+rename) is hit. A third situation: a rebuild that brings the spare (the
+file the build before replaced, build/spare.py) up to date instead of
+copying; a killed one must leave the database as it was and the spare, if
+it is still there, a whole database the next build can trust.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from datasette_heritage.build.atomic_write import TEMP_SUFFIX
+from datasette_heritage.build.spare import spare_path
 from datasette_heritage.synth import synthesize
 
 from .conftest import FIXTURE_DATA
@@ -78,6 +82,7 @@ class Site:
         self.folder = root / "site"
         self.folder.mkdir()
         self.target = self.folder / "heritage.db"
+        self.spare = spare_path(self.target)
         self.cache = root / "cache"
         self.env = dict(os.environ, HERITAGE_CACHE_DIR=str(self.cache))
         self.saved: dict = {}
@@ -100,11 +105,16 @@ class Site:
     def save(self) -> None:
         self.saved = {
             "db": self.target.read_bytes(),
+            "spare": self.spare.read_bytes() if self.spare.exists() else None,
             "cache": {p: p.read_bytes() for p in self.cache.rglob("*") if p.is_file()},
         }
 
     def restore(self) -> None:
-        self.target.write_bytes(self.saved["db"])
+        # New files: after a kill the two names may be one file.
+        for path, content in ((self.target, self.saved["db"]), (self.spare, self.saved["spare"])):
+            path.unlink(missing_ok=True)
+            if content is not None:
+                path.write_bytes(content)
         shutil.rmtree(self.cache, ignore_errors=True)
         for path, data in self.saved["cache"].items():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +123,15 @@ class Site:
     def unchanged(self) -> bool:
         return self.target.read_bytes() == self.saved["db"]
 
+    def spare_is_a_whole_database(self) -> bool:
+        """The spare is never written under its name: if there is one, it
+        is the spare or the database from before the build, byte for byte."""
+        if not self.spare.exists():
+            return True
+        return self.spare.read_bytes() in (self.saved["spare"], self.saved["db"])
+
     def temp_files(self) -> list:
-        names = [p.name for p in self.folder.iterdir() if p != self.target]
+        names = [p.name for p in self.folder.iterdir() if p not in (self.target, self.spare)]
         for name in names:
             assert name.startswith(f".{self.target.name}.") and TEMP_SUFFIX in name, name
         return names
@@ -195,6 +212,7 @@ def kill_at_random_points(site: Site, data: Path, is_new: Callable[[Path], bool]
             f" of a {duration:.2f}s build writing from {writing:.2f}s (seed {seed})"
         )
         killed = process.returncode == -signal.SIGKILL
+        assert site.spare_is_a_whole_database(), where
         if site.unchanged():
             mid_build += killed
             mid_write += killed and bool(site.temp_files())
@@ -232,18 +250,44 @@ def test_killed_full_builds_leave_the_previous_database(corpus, tmp_path):
     kill_at_random_points(site, corpus, lambda db: open_and_check(db) == CITATIONS)
 
 
-def test_killed_rebuilds_after_an_edit_leave_the_previous_database(corpus, tmp_path):
+def built_copy(corpus: Path, tmp_path: Path) -> tuple[Site, Path, Callable[[str], None]]:
+    """A copy of the corpus built into a site, and a function that retitles
+    the first event of its first events file."""
     data = tmp_path / "data"
     shutil.copytree(corpus, data)
     site = Site(tmp_path)
     site.build(data)
     events = sorted((data / "events").rglob("*.yml"))[0]
-    text = events.read_text(encoding="utf-8")
-    title = next(line for line in text.splitlines() if line.strip().startswith("title:"))
-    events.write_text(
-        text.replace(title, title.split("title:")[0] + "title: " + EDITED_TITLE, 1),
-        encoding="utf-8",
-    )
+    original = events.read_text(encoding="utf-8")
+    title = next(line for line in original.splitlines() if line.strip().startswith("title:"))
+
+    def retitle(new_title: str) -> None:
+        events.write_text(
+            original.replace(title, title.split("title:")[0] + "title: " + new_title, 1),
+            encoding="utf-8",
+        )
+
+    return site, data, retitle
+
+
+def test_killed_rebuilds_after_an_edit_leave_the_previous_database(corpus, tmp_path):
+    site, data, retitle = built_copy(corpus, tmp_path)
+    retitle(EDITED_TITLE)
+    kill_at_random_points(site, data, lambda db: open_and_check(db) == CITATIONS and has_edit(db))
+
+
+def test_killed_rebuilds_that_patch_the_spare_leave_the_previous_database(corpus, tmp_path):
+    site, data, retitle = built_copy(corpus, tmp_path)
+    retitle("A first edit")
+    site.build(data)  # copies; the first database is the spare now
+    assert site.spare.exists()
+    retitle(EDITED_TITLE)
+    # Uninterrupted, the build takes the spare (its file becomes the database).
+    site.save()
+    spare_inode = site.spare.stat().st_ino
+    site.build(data)
+    assert site.target.stat().st_ino == spare_inode and has_edit(site.target)
+    site.restore()
     kill_at_random_points(site, data, lambda db: open_and_check(db) == CITATIONS and has_edit(db))
 
 

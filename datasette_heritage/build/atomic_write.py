@@ -4,7 +4,8 @@ A build writes ``.NAME.PID.building`` in the target's folder and renames it
 over the target (an atomic rename on POSIX). Any failure, including a kill,
 leaves the previous file as it was; a later build removes the temporary
 files of builds that died, and rolls back what an in-place incremental
-build that was killed left half done.
+build that was killed left half done. The file a build replaces can stay as
+the spare for the next one (spare.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
+
+from .spare import keep_previous
 
 TEMP_SUFFIX = ".building"
 
@@ -50,16 +53,21 @@ def recover_interrupted_write(target: Path) -> None:
 
 
 @contextmanager
-def swapped_in(target: Path, copy_of: Path | None = None) -> Iterator[sqlite_utils.Database]:
-    """A database written beside ``target`` (new, or a copy of ``copy_of``)
-    that replaces ``target`` with an atomic rename when the block ends; on any
-    exception (or a kill) ``target`` is untouched and the temporary file goes."""
+def swapped_in(
+    target: Path, copy_of: Path | None = None, claimed: bool = False, keep_spare: bool = False
+) -> Iterator[sqlite_utils.Database]:
+    """A database written beside ``target`` (new, a copy of ``copy_of``, or
+    with ``claimed`` the spare the build renamed to its temporary path) that
+    replaces ``target`` with an atomic rename when the block ends; on any
+    exception (or a kill) ``target`` is untouched and the temporary file goes.
+    With ``keep_spare`` the replaced file stays as the next build's spare;
+    without, any spare is removed."""
     temp = temp_path_for(target)
     db: sqlite_utils.Database | None = None
     try:
         if copy_of is not None:
             shutil.copyfile(copy_of, temp)
-        db = sqlite_utils.Database(str(temp), recreate=copy_of is None)
+        db = sqlite_utils.Database(str(temp), recreate=copy_of is None and not claimed)
         # The temporary file is thrown away on any failure, so it needs no
         # journal; durability comes from the fsync before the rename.
         db.execute("PRAGMA journal_mode = OFF")
@@ -68,6 +76,7 @@ def swapped_in(target: Path, copy_of: Path | None = None) -> Iterator[sqlite_uti
         db.close()
         db = None
         _fsync(temp)
+        keep_previous(target, keep_spare)
         os.replace(temp, target)
         _fsync(target.parent)
     except BaseException:

@@ -21,7 +21,12 @@ it came from (``record_file``), and a manifest of the files it was built from
 Copying, not changing the previous file in place, keeps the build's promise:
 whatever happens (a problem, an exception, a kill), the previous file is
 byte-identical, and a ``datasette serve -i`` reading it never sees a page
-change under it. The price is the copy and its fsync (benchmarks/README.md).
+change under it. The copy costs the time to copy and fsync the whole file
+(benchmarks/README.md), so there is rarely one: the file the previous build
+replaced is kept as the spare (spare.py), and when no process has it open the
+build patches that instead, with every edit since it was built (found from
+the same stat scan, against its own manifest), and swaps it in.
+
 ``in_place`` trades that promise for speed: the changes go into the database
 itself, in one transaction with SQLite's rollback journal. A problem in the
 records still writes nothing (they are all checked before the first write),
@@ -45,10 +50,10 @@ import sqlite_utils
 
 from ..schema import VOCABULARIES
 from . import writer
-from .atomic_write import swapped_in
+from .atomic_write import swapped_in, temp_path_for
 from .build_summary import BuildSummary
 from .data_files import discover_files, links_in
-from .manifest import Changes, Manifest, find_changes, read_manifest
+from .manifest import Changes, Manifest, changes_since, find_changes, read_manifest
 from .patch_database import (
     inconsistencies_in_changes,
     replace_rows_of_files,
@@ -57,13 +62,14 @@ from .patch_database import (
 from .problems import ProblemLog, inconsistent_database
 from .records import RecordLoader
 from .reread import RereadRows, reread, sources_of_texts
+from .spare import claim_spare, forget_unused_manifests, release_spare, spare_path
 
 
 @dataclass
 class Edits:
     """The files that changed since the build that wrote a database."""
 
-    manifest: Manifest  # that build's
+    manifest: Manifest  # that build's (the target's, or its spare's)
     changes: Changes
     # vocabulary -> its rows, when the edits are to vocabularies alone
     vocabularies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -80,12 +86,46 @@ def find_edits(data_dir: Path, target: Path) -> Edits | None:
     manifest = read_manifest(target, data_dir)
     if manifest is None:
         return None
-    changes = find_changes(data_dir, manifest)
+    return _followable(data_dir, target, manifest, find_changes(data_dir, manifest))
+
+
+def spare_edits(data_dir: Path, target: Path, edits: Edits) -> Edits | None:
+    """The edits since the build that wrote the target's spare (spare.py),
+    from the files' states ``edits`` found; None when there is no spare, or
+    no manifest describes it, or an incremental build cannot follow them."""
+    spare = spare_path(target)
+    manifest = read_manifest(target, data_dir, spare) if spare.is_file() else None
+    if manifest is None:
+        return None
+    changes = changes_since(manifest, edits.changes.files)
+    if changes.vocabulary and edits.vocabularies and _same_vocabularies(manifest, edits.manifest):
+        # Vocabulary edits after the target's edits to records: those were
+        # checked against the vocabularies the spare has, so they are read
+        # again with them, and then the vocabularies replaced (as the target
+        # alone would be patched; no term is gone, find_edits saw to that).
+        return Edits(manifest, changes, edits.vocabularies)
+    return _followable(data_dir, spare, manifest, changes)
+
+
+def _same_vocabularies(one: Manifest, other: Manifest) -> bool:
+    def vocabularies(manifest: Manifest) -> dict[str, str]:
+        return {
+            rel: state.sha1
+            for rel, state in manifest.files.items()
+            if rel.startswith("vocabularies/")
+        }
+
+    return vocabularies(one) == vocabularies(other)
+
+
+def _followable(
+    data_dir: Path, db_path: Path, manifest: Manifest, changes: Changes
+) -> Edits | None:
     if not changes.vocabulary:
         return Edits(manifest, changes)
     if changes.texts or any(not rel.startswith("vocabularies/") for rel in changes.yaml):
         return None
-    vocabularies = _vocabularies_that_keep_their_terms(data_dir, target)
+    vocabularies = _vocabularies_that_keep_their_terms(data_dir, db_path)
     return None if vocabularies is None else Edits(manifest, changes, vocabularies)
 
 
@@ -118,29 +158,47 @@ def apply_edits(
     started: float,
     on_file: Callable[[Path], None] | None = None,
     in_place: bool = False,
+    keep_spare: bool = True,
 ) -> BuildSummary:
     """Update ``target`` with the edits (``started``: the build's start, from
-    time.perf_counter). Raises BuildError, leaving ``target`` byte-identical."""
+    time.perf_counter). Raises BuildError, leaving ``target`` byte-identical.
+    With ``keep_spare`` (and not ``in_place``), the spare is patched when it
+    can be, and the replaced file kept as the next spare."""
     changes = edits.changes
     conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
     try:
-        changed = {str(data_dir / rel) for rel in changes.yaml if not changes.vocabulary}
-        changed |= sources_of_texts(conn, data_dir, changes.texts)
-        if changed:
-            read = reread(data_dir, conn, changed, changes.files, on_file)
-        else:
-            read = RereadRows()
+        changed = _changed_record_files(conn, data_dir, edits)
+        if not changed:
             totals = writer.row_counts(conn), writer.verified_citations(conn)
     finally:
         conn.close()
+    read = RereadRows()
     if changed or edits.vocabularies:
         manifest = edits.manifest.with_files(changes.files)
         if in_place:
+            read = _reread(data_dir, target, edits, changed, on_file)
+            # Written first: a kill before the commit leaves the old token
+            # in the database, and its manifest is still there.
+            manifest.write(target)
             totals = _patch_in_place(target, read, edits.vocabularies, manifest.token)
         else:
-            with swapped_in(target, copy_of=target) as db:
+            base, claimed = target, False
+            if keep_spare and (from_spare := spare_edits(data_dir, target, edits)) is not None:
+                temp = temp_path_for(target)
+                claimed = claim_spare(target, from_spare.manifest.token, temp)
+                if claimed:
+                    base, edits = temp, from_spare
+            try:
+                read = _reread(data_dir, base, edits, None if claimed else changed, on_file)
+            except BaseException:
+                if claimed:
+                    release_spare(target, base)  # not written yet: still a good spare
+                raise
+            copy_of = None if claimed else target
+            with swapped_in(target, copy_of, claimed, keep_spare) as db:
                 totals = _patch(db, target, read, edits.vocabularies, manifest.token)
-        manifest.write(target)
+                manifest.write(target)  # before the swap: a kill leaves each file its own
+        forget_unused_manifests(target, manifest.token)
     elif changes.files != edits.manifest.files:
         # Touched, not changed: remember the new stat, for the same database.
         edits.manifest.with_files(changes.files, edits.manifest.token).write(target)
@@ -154,6 +212,34 @@ def apply_edits(
         files_reread=read.files_read + len(edits.vocabularies),
         warnings=read.warnings,
     )
+
+
+def _changed_record_files(conn: sqlite3.Connection, data_dir: Path, edits: Edits) -> set[str]:
+    """The record files the edits change in the database of ``conn``: YAML
+    changed, added or removed, and the sources whose text changed."""
+    changes = edits.changes
+    changed = {str(data_dir / rel) for rel in changes.yaml if not rel.startswith("vocabularies/")}
+    return changed | sources_of_texts(conn, data_dir, changes.texts)
+
+
+def _reread(
+    data_dir: Path,
+    db_path: Path,
+    edits: Edits,
+    changed: set[str] | None,
+    on_file: Callable[[Path], None] | None,
+) -> RereadRows:
+    """The files ``edits`` change in ``db_path`` (``changed``, when already
+    known) and their dependents, read again with the other records from it."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        if changed is None:
+            changed = _changed_record_files(conn, data_dir, edits)
+        if not changed:
+            return RereadRows()
+        return reread(data_dir, conn, changed, edits.changes.files, on_file)
+    finally:
+        conn.close()
 
 
 def _patch(

@@ -6,6 +6,11 @@ a token in that database's ``PRAGMA user_version``; a manifest whose token,
 data folder or code fingerprint does not match is ignored (the next build
 is cold). Not beside the database, so publishing the folder publishes
 nothing extra; not in it, so its tables stay the public schema.
+
+A database path has one manifest per token: the build's spare (spare.py),
+the file the last build replaced, is found by its own token, and a new
+manifest is written before the swap, so a kill on either side of the rename
+leaves each file with the manifest that describes it.
 """
 
 from __future__ import annotations
@@ -45,9 +50,26 @@ def cache_dir() -> Path:
     return Path(base) / "datasette-heritage"
 
 
-def manifest_path(db_path: Path) -> Path:
-    key = hashlib.sha1(str(Path(db_path).resolve()).encode()).hexdigest()[:20]
-    return cache_dir() / f"build-{key}.json"
+def _key(db_path: Path) -> str:
+    return hashlib.sha1(str(Path(db_path).resolve()).encode()).hexdigest()[:20]
+
+
+def manifest_path(db_path: Path, token: int) -> Path:
+    """Where the manifest of the build of ``db_path`` tied by ``token`` is."""
+    return cache_dir() / f"build-{_key(db_path)}-{token}.json"
+
+
+def forget_other_manifests(db_path: Path, keep: set[int]) -> None:
+    """Remove the manifests of ``db_path`` whose token is not in ``keep``
+    (those of files that are gone)."""
+    prefix = f"build-{_key(db_path)}-"
+    try:
+        for path in cache_dir().glob(f"{prefix}*.json"):
+            token = path.name[len(prefix) : -len(".json")]
+            if not token.isdigit() or int(token) not in keep:
+                path.unlink(missing_ok=True)
+    except OSError:
+        pass  # a stale manifest is ignored anyway (its token matches no file)
 
 
 def code_fingerprint() -> str:
@@ -105,7 +127,7 @@ class Manifest:
     files: dict[str, FileState]
 
     def write(self, db_path: Path) -> None:
-        path = manifest_path(db_path)
+        path = manifest_path(db_path, self.token)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".{path.name}.{os.getpid()}")
@@ -147,16 +169,16 @@ def take_manifest(data_dir: Path) -> Manifest:
     return Manifest(code_fingerprint(), str(data_dir), token_for(files), files)
 
 
-def read_manifest(db_path: Path, data_dir: Path) -> Manifest | None:
-    """The manifest of db_path, if there is one that describes that very file,
-    this data folder and this code."""
+def read_manifest(db_path: Path, data_dir: Path, database: Path | None = None) -> Manifest | None:
+    """The manifest of db_path, if there is one that describes that very file
+    (or ``database``: its spare), this data folder and this code."""
     try:
-        raw = json.loads(manifest_path(db_path).read_text(encoding="utf-8"))
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{database or db_path}?mode=ro", uri=True)
         try:
             token = conn.execute("PRAGMA user_version").fetchone()[0]
         finally:
             conn.close()
+        raw = json.loads(manifest_path(db_path, token).read_text(encoding="utf-8"))
     except (OSError, ValueError, sqlite3.Error):
         return None
     if (
@@ -186,6 +208,19 @@ class Changes:
     @property
     def vocabulary(self) -> bool:
         return any(rel.startswith("vocabularies/") for rel in self.yaml)
+
+
+def changes_since(manifest: Manifest, files: dict[str, FileState]) -> Changes:
+    """What differs between an older manifest and the data folder's ``files``
+    (their states, as find_changes gives them): by hash, nothing read again."""
+    result = Changes(files=files)
+    for rel, entry in files.items():
+        old = manifest.files.get(rel)
+        if old is None or old.sha1 != entry.sha1:
+            (result.texts if rel.endswith(".txt") else result.yaml).add(rel)
+    for rel in manifest.files.keys() - files.keys():
+        (result.texts if rel.endswith(".txt") else result.yaml).add(rel)
+    return result
 
 
 def find_changes(data_dir: Path, manifest: Manifest) -> Changes:

@@ -22,6 +22,7 @@ from .incremental import apply_edits, find_edits
 from .manifest import Manifest, take_manifest
 from .problems import BuildError, Problem, ProblemLog, inconsistent_database
 from .records import RecordLoader
+from .spare import forget_unused_manifests
 
 __all__ = ["BuildSummary", "build"]
 
@@ -33,6 +34,7 @@ def build(
     incremental: bool = False,
     in_place: bool = False,
     allow_empty: bool = False,
+    keep_spare: bool = True,
 ) -> BuildSummary:
     """Build ``db_path`` from ``data_dir``. Raises BuildError, leaving any
     existing ``db_path`` untouched.
@@ -44,7 +46,11 @@ def build(
     transaction instead of a copy (faster for a large database; not while a
     ``datasette serve -i`` is reading it: see incremental.py). A data folder
     with no records (only vocabularies, or nothing) is a problem unless
-    ``allow_empty``: an empty database must not replace a live one by mistake."""
+    ``allow_empty``: an empty database must not replace a live one by mistake.
+
+    An incremental build keeps the file it replaces beside ``db_path`` as
+    ``.NAME.previous`` (spare.py) and, when it can, patches that file
+    instead of copying the database; without ``keep_spare`` it removes it."""
     started = time.perf_counter()
     data_dir, target = Path(data_dir), Path(db_path)
     if target.exists() and target.is_dir():
@@ -67,7 +73,9 @@ def build(
     recover_interrupted_write(target)
     try:
         with _cyclic_collector_paused():
-            summary = _build(data_dir, target, on_file, started, incremental, in_place, allow_empty)
+            summary = _build(
+                data_dir, target, on_file, started, incremental, in_place, allow_empty, keep_spare
+            )
     except sqlite3.Error as error:
         # A full disk, a folder that is not writable ...: one line, and the
         # previous database is as it was (the temporary copy is gone).
@@ -107,14 +115,15 @@ def _build(
     incremental: bool,
     in_place: bool,
     allow_empty: bool,
+    keep_spare: bool,
 ) -> BuildSummary:
     if not incremental:
         return _build_cold(data_dir, target, on_file, started, None, allow_empty)
     edits = find_edits(data_dir, target)
     if edits is None:
         manifest = take_manifest(data_dir) if data_dir.is_dir() else None
-        return _build_cold(data_dir, target, on_file, started, manifest, allow_empty)
-    summary = apply_edits(data_dir, target, edits, started, on_file, in_place)
+        return _build_cold(data_dir, target, on_file, started, manifest, allow_empty, keep_spare)
+    summary = apply_edits(data_dir, target, edits, started, on_file, in_place, keep_spare)
     _refuse_empty(target, summary.tables, allow_empty, written=True)
     return summary
 
@@ -151,12 +160,14 @@ def _build_cold(
     started: float,
     manifest: Manifest | None,
     allow_empty: bool = False,
+    keep_spare: bool = False,
 ) -> BuildSummary:
     """Read every file; write a new database and swap it in. With a
-    ``manifest`` (taken before reading), record it for the next build."""
+    ``manifest`` (taken before reading), record it for the next build, and
+    with ``keep_spare`` too keep the replaced file as the spare."""
     problems = ProblemLog()
     loader = RecordLoader(data_dir, problems, on_file)
-    with swapped_in(target) as db:
+    with swapped_in(target, keep_spare=keep_spare and manifest is not None) as db:
         writer.create_schema(db)
         with db.conn:
             for table, rows in loader.rows():
@@ -176,10 +187,11 @@ def _build_cold(
         tables = writer.row_counts(db.conn)
         _refuse_empty(target, tables, allow_empty)
         if manifest is not None:
-            # Ties the manifest to this very file (manifest.read_manifest).
+            # Ties the manifest to this very file (manifest.read_manifest);
+            # written before the swap, so a kill leaves each file its own.
             db.execute(f"PRAGMA user_version = {manifest.token}")
-    if manifest is not None:
-        manifest.write(target)
+            manifest.write(target)
+    forget_unused_manifests(target, manifest.token if manifest is not None else None)
     return BuildSummary(
         tables,
         loader.stats.files,
