@@ -62,7 +62,12 @@ def test_incremental_build(tmp_path):
     )
     assert "identical to a cold build: True" in out
     assert "one event retitled" in out and "files re-read" in out
-    assert figures["cold"] > 0 and len(figures["edits"]) == 9
+    assert figures["cold"] > 0 and len(figures["edits"]) == 16
+    # Every build of the spare mode patched the spare and swapped it in.
+    spared = {
+        name: n for name, n in figures["spare_swapped_in"].items() if name.endswith(", spare")
+    }
+    assert len(spared) == 5 and set(spared.values()) == {1}
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="taskset pins to cores")
