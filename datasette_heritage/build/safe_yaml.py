@@ -55,9 +55,13 @@ class YamlError(Exception):
 
 _NULLS = frozenset(["", "~", "null", "Null", "NULL"])
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"[-+]?[0-9]+\Z")
-_INT_OTHER = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+# The numbers of the core schema, tried in the order the schema lists them
+# (decimal integers, octal and hexadecimal, floats), in one match.
+_NUMBER = re.compile(
+    r"(?P<int>[-+]?[0-9]+)\Z"
+    r"|(?P<int_other>0o[0-7]+|0x[0-9a-fA-F]+)\Z"
+    r"|(?P<float>[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)\Z"
+)
 _SPECIAL_FLOATS = {
     ".inf": float("inf"),
     ".Inf": float("inf"),
@@ -73,8 +77,10 @@ _SPECIAL_FLOATS = {
     ".NAN": float("nan"),
 }
 # First characters a non-string plain scalar can start with: most values skip
-# the regular expressions entirely.
+# the lookups and the regular expression entirely.
 _MAYBE_TYPED = frozenset("~nNtTfF0123456789+-.")
+# ... and a number: "the governor" needs no number match.
+_MAYBE_NUMBER = frozenset("0123456789+-.")
 
 
 def resolve_plain(value: str) -> Any:
@@ -87,15 +93,17 @@ def resolve_plain(value: str) -> Any:
         return None
     if value in _BOOLS:
         return _BOOLS[value]
-    if _INT.match(value):
+    if value[0] not in _MAYBE_NUMBER:
+        return value
+    number = _NUMBER.match(value)
+    if number is None:
+        return _SPECIAL_FLOATS.get(value, value)
+    kind = number.lastgroup
+    if kind == "int":
         return int(value)
-    if _INT_OTHER.match(value):
+    if kind == "int_other":
         return int(value, 0)
-    if _FLOAT.match(value):
-        return float(value)
-    if value in _SPECIAL_FLOATS:
-        return _SPECIAL_FLOATS[value]
-    return value
+    return float(value)
 
 
 def load_yaml(text: str, filename: str) -> Any:
