@@ -251,6 +251,35 @@ async def test_source_page_marks_every_cited_passage(ds, db_path):
             assert f'href="/-/heritage/events/{c["event_id"]}"' in html
 
 
+async def test_source_json_lists_its_passages_without_repeating_the_source(ds, db_path):
+    for source in sql(db_path, "SELECT id, title FROM sources"):
+        page = f"/-/heritage/sources/{source['id']}"
+        data = await get_json(ds, page + ".json")
+        assert data["source"]["title"] == source["title"]
+        html = await get_html(ds, page)
+        stored = sql(
+            db_path,
+            "SELECT id, event_id, quote, claimant, stance FROM citations WHERE source_id = ?",
+            (source["id"],),
+        )
+        listed = {c["id"]: c for c in data["citations"]}
+        assert sorted(listed) == sorted(c["id"] for c in stored)
+        assert [c["number"] for c in data["citations"]] == list(range(1, len(stored) + 1))
+        for c in stored:
+            passage = listed[c["id"]]
+            # The source is the page's: no citation repeats it.
+            assert not [key for key in passage if key.startswith("source")]
+            assert (passage["quote"], passage["claimant"], passage["stance"]) == (
+                c["quote"],
+                c["claimant"],
+                c["stance"],
+            )
+            # Its anchor is its place on this page; its event link leads there.
+            assert re.search(rf'(id|href)="#?{re.escape(passage["anchor"])}"', html)
+            assert passage["event_url"] == f"/-/heritage/events/{c['event_id']}"
+            assert (await ds.client.get(passage["event_url"])).status_code == 200
+
+
 async def test_source_page_shows_what_monitors_keep(ds, db_path):
     sources = sql(
         db_path,

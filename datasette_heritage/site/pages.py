@@ -47,8 +47,8 @@ class Links:
     def __init__(self, datasette, db: Database):
         self.datasette = datasette
         self.db = db
-        # A page links the same few tables and sources over and over (every
-        # citation on a source page to that source): each is made once.
+        # A page links the same few tables and sources over and over (the
+        # claims of a monument's events to a few sources): each is made once.
         self._tables: dict[str, str] = {}
         self._sources: dict[str, str] = {}
 
@@ -89,13 +89,19 @@ class Links:
             self.citation(c)
         return e
 
+    def passage(self, c: dict[str, Any]) -> dict[str, Any]:
+        """A citation as its source's page lists it: the page is the source's,
+        so the passage's place on it is its ``anchor``, and a link to the event."""
+        c["anchor"] = urls.citation_anchor(c["id"])
+        c["event_url"] = urls.event_url(self.datasette, c["event_id"])
+        return c
+
     def citation(self, c: dict[str, Any]) -> dict[str, Any]:
         # Lands on the highlighted passage; for a source without stored text,
         # on the citation's entry in the source page's list of passages.
+        self.passage(c)
         c["source_page_url"] = self.source(c["source_id"])
-        c["anchor"] = urls.citation_anchor(c["id"])
-        c["url"] = urls.citation_url(self.datasette, c["source_id"], c["id"])
-        c["event_url"] = urls.event_url(self.datasette, c["event_id"])
+        c["url"] = c["source_page_url"] + "#" + c["anchor"]  # as urls.citation_url
         c["row_url"] = self.row("citations", c["id"])
         return c
 
@@ -336,7 +342,7 @@ async def source_page(datasette, request) -> Response:
         source[f"{key}_is_link"] = urls.web_address(source.get(key)) is not None
     text = source.get("text") or ""
     for c in data["citations"]:
-        links.citation(c)
+        links.passage(c)
         c["highlighted"] = locatable(text, c["quote_start"], c["quote_end"])
     if text and not _wants_json(request):
         data["text_html"] = highlight(

@@ -43,9 +43,11 @@ EVENT_COLUMNS = """e.id, e.kind, k.label AS kind_label, e.title, e.date, e.date_
     e.date_note, e.site_id, e.summary, e.contested, e.supporting_sources,
     e.disputing_sources"""
 
-CITATION_COLUMNS = """c.id, c.event_id, c.source_id, c.quote, c.translation, c.quote_start,
-    c.quote_end, c.verified, c.claimant, c.stance, c.identification, c.note,
-    src.title AS source_title, src.publisher AS source_publisher,
+# A citation's own columns: on its source's page, where the source is the page's.
+PASSAGE_COLUMNS = """c.id, c.event_id, c.quote, c.translation, c.quote_start, c.quote_end,
+    c.verified, c.claimant, c.stance, c.identification, c.note"""
+# ... and, anywhere else, the source it quotes.
+CITATION_COLUMNS = f"""{PASSAGE_COLUMNS}, c.source_id, src.title AS source_title, src.publisher AS source_publisher,
     src.credit AS source_credit, src.published AS source_published,
     src.language AS source_language"""
 
@@ -401,20 +403,22 @@ async def source(db: Database, source_id: str, page: int = 1) -> dict[str, Any] 
     citations = await _rows(
         db,
         f"""
-        SELECT {CITATION_COLUMNS}, e.title AS event_title, e.contested AS event_contested
+        SELECT {PASSAGE_COLUMNS}, e.title AS event_title, e.contested AS event_contested
         FROM (SELECT * FROM citations c WHERE c.source_id = :id
               ORDER BY {order} LIMIT :limit OFFSET :offset) c
         JOIN events e ON e.id = c.event_id
-        JOIN sources src ON src.id = c.source_id
         ORDER BY {order}""",
         {"id": source_id, "limit": PASSAGES_PER_PAGE, "offset": offset},
     )
+    # The source's title, publisher, dates and language are the page's own
+    # (``source``), not repeated in each of its up to 500 citations.
     for number, citation in enumerate(citations, offset + 1):
         citation["number"] = number
+        citation["verified"] = bool(citation["verified"])
         citation["event_contested"] = bool(citation["event_contested"])
     return {
         "source": source_row,
-        "citations": [_citation(c) for c in citations],
+        "citations": citations,
         "passages": {
             "page": page,
             "pages": pages,
