@@ -119,3 +119,72 @@ async def test_a_page_out_of_time_says_so_in_the_sites_words(site):
         assert response.status_code == 503, response.text[:300]
         assert "took longer to prepare than the site allows" in response.text
         assert "SELECT" not in response.text and "interrupted" not in response.text
+
+
+def _citation_links(html: str) -> list[str]:
+    """Every link in a page to a passage on a source page (unescaped)."""
+    found = re.findall(r'href="([^"]*/-/heritage/sources/[^"]*#citation-[^"]*)"', html)
+    return [link.replace("&amp;", "&") for link in found]
+
+
+async def test_a_citation_link_lands_on_the_page_holding_its_passage(site):
+    """The passages of a source cited 6,000 times come 500 a page: a link to
+    one of them opens the page that holds it, wherever the link is."""
+    db = site.get_database("heritage")
+    ids = [
+        r[0]
+        for r in (
+            await db.execute(
+                "select id from citations where source_id = 'wire-report' order by id",
+                page_size=None,
+            )
+        ).rows
+    ]
+    assert len(ids) > 2 * PASSAGES_PER_PAGE
+    links: dict[str, list[str]] = {
+        "event page": _citation_links((await get(site, "/-/heritage/events/much-cited")).text),
+        "search results": _citation_links(
+            (await get(site, "/-/heritage/search?q=Temple+of+Tests")).text
+        ),
+        "Datasette's citations table": _citation_links(
+            (await get(site, "/heritage/citations?source_id=wire-report&_sort_desc=id")).text
+        ),
+        "Datasette's citation row": _citation_links(
+            (await get(site, f"/heritage/citations/{ids[-1]}")).text
+        ),
+        "the feed": [
+            link.replace("http://localhost", "")
+            for link in re.findall(
+                r'href="(http://localhost/-/heritage/sources/[^"]*#citation-[^"]*)"',
+                (await get(site, "/-/heritage/timeline.atom")).text.replace("&amp;", "&"),
+            )
+        ],
+    }
+    pages_seen = set()
+    for where, found in links.items():
+        assert found, f"no passage link on the {where}"
+        for link in found:
+            path, _, anchor = link.partition("#")
+            html = (await get(site, path)).text
+            assert f'id="{anchor}"' in html, f"{link} from the {where} misses its passage"
+            if "/sources/wire-report?" in path:
+                pages_seen.add(re.search(r"\(page (\d+) of", html).group(1))
+    assert len(pages_seen) > 1  # the links reach past the first page
+    # Every page of passages is reached by a citation it holds: for a sample of
+    # ids spread over the source, the JSON twin's page holds the citation.
+    for citation_id in ids[:: len(ids) // 40]:
+        data = (
+            await get(site, f"/-/heritage/sources/wire-report.json?citation={citation_id}")
+        ).json()
+        assert citation_id in [c["id"] for c in data["citations"]]
+
+
+@pytest.mark.parametrize(
+    "value,status", [("nope", 404), ("much-cited-1", 200), ("", 400), ("x" * 400, 400)]
+)
+async def test_a_citation_the_source_page_does_not_hold(site, value, status):
+    for suffix in ("", ".json"):
+        response = await site.client.get(
+            f"/-/heritage/sources/wire-report{suffix}?citation={value}"
+        )
+        assert response.status_code == status, (value, response.text[:200])

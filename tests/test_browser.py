@@ -132,7 +132,9 @@ def test_overview_to_temple_of_bel_to_highlighted_passage(page, real_server, rea
     # Click a quote: the source page, scrolled to the highlighted passage.
     first = quotes[0]
     page.locator(f'.heritage-quote-link[href$="#citation-{first["id"]}"]').first.click()
-    page.wait_for_url(f"**/-/heritage/sources/{first['source_id']}#citation-{first['id']}")
+    page.wait_for_url(
+        f"**/-/heritage/sources/{first['source_id']}?citation={first['id']}#citation-{first['id']}"
+    )
     mark = f'mark[id="citation-{first["id"]}"]'
     assert page.locator("mark:target").get_attribute("id") == f"citation-{first['id']}"
     assert in_viewport(page, mark)

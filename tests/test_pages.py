@@ -562,7 +562,7 @@ async def test_datasette_table_and_row_pages_link_to_the_heritage_pages(ds, db_p
             (r[0], f"/-/heritage/sources/{r[0]}") for r in sql(db_path, "SELECT id FROM sources")
         ],
         "citations": [
-            (r[0], f"/-/heritage/sources/{r[1]}#citation-{r[0]}")
+            (r[0], f"/-/heritage/sources/{r[1]}?citation={r[0]}#citation-{r[0]}")
             for r in sql(db_path, "SELECT id, source_id FROM citations LIMIT 5")
         ],
         "sites": [

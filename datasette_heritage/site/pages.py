@@ -101,7 +101,7 @@ class Links:
         # on the citation's entry in the source page's list of passages.
         self.passage(c)
         c["source_page_url"] = self.source(c["source_id"])
-        c["url"] = c["source_page_url"] + "#" + c["anchor"]  # as urls.citation_url
+        c["url"] = urls.citation_url(self.datasette, c["source_id"], c["id"])
         c["row_url"] = self.row("citations", c["id"])
         return c
 
@@ -319,11 +319,23 @@ def _page_number(request) -> int:
     return int(raw)
 
 
+# Longer than any citation id (an event id of at most 200 characters, a
+# dash and the citation's number); a longer value is no citation.
+MAX_ID_CHARS = 300
+
+
+def _citation_id(request) -> str | None:
+    raw = request.args.get("citation")
+    if raw is not None and (not raw or len(raw) > MAX_ID_CHARS):
+        raise BadRequest(f"citation={raw[:20]}: expected a citation id of this source")
+    return raw
+
+
 async def source_page(datasette, request) -> Response:
     db, links = await _open(datasette, request)
     source_id = _id(request)
     try:
-        data = await queries.source(db, source_id, _page_number(request))
+        data = await queries.source(db, source_id, _page_number(request), _citation_id(request))
     except queries.PageOutOfRange as error:
         return _not_found(request, str(error))
     if data is None:

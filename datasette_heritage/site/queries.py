@@ -365,10 +365,34 @@ async def event(db: Database, event_id: str) -> dict[str, Any] | None:
 
 
 class PageOutOfRange(ValueError):
-    """A page number past the last page."""
+    """A page number past the last page, or a citation not of this source."""
 
 
-async def source(db: Database, source_id: str, page: int = 1) -> dict[str, Any] | None:
+# The order of a source's passages: reading order, a passage not located in
+# the text last. Its pages and the page of one citation both follow it.
+PASSAGE_ORDER = "c.quote_start IS NULL, c.quote_start, c.quote_end DESC, c.id"
+
+
+async def passage_page(db: Database, source_id: str, citation_id: str) -> int:
+    """The page of the source page that shows this citation's passage."""
+    found = await _rows(
+        db,
+        f"""
+        SELECT n FROM (SELECT c.id, row_number() OVER (ORDER BY {PASSAGE_ORDER}) AS n
+                       FROM citations c WHERE c.source_id = :id)
+        WHERE id = :citation""",
+        {"id": source_id, "citation": citation_id},
+    )
+    if not found:
+        raise PageOutOfRange(f"citation={citation_id[:100]}: not a citation of this source")
+    return (found[0]["n"] - 1) // PASSAGES_PER_PAGE + 1
+
+
+async def source(
+    db: Database, source_id: str, page: int = 1, citation_id: str | None = None
+) -> dict[str, Any] | None:
+    """A source with a page of its passages: page ``page``, or the page
+    holding the passage of ``citation_id`` when one is named."""
     row = await _one(
         db,
         """
@@ -391,6 +415,8 @@ async def source(db: Database, source_id: str, page: int = 1) -> dict[str, Any] 
     # of passages at a time: a source cited 100,000 times made a page of
     # 77 MB. The page is chosen from the source's citations alone (its
     # index), before the joins label those rows.
+    if citation_id is not None:
+        page = await passage_page(db, source_id, citation_id)
     counted = await _rows(
         db, "SELECT count(*) AS n FROM citations WHERE source_id = :id", {"id": source_id}
     )
@@ -399,7 +425,7 @@ async def source(db: Database, source_id: str, page: int = 1) -> dict[str, Any] 
     if not 1 <= page <= pages:
         raise PageOutOfRange(f"page={page}: this source has {pages} page(s) of passages")
     offset = (page - 1) * PASSAGES_PER_PAGE
-    order = "c.quote_start IS NULL, c.quote_start, c.quote_end DESC, c.id"
+    order = PASSAGE_ORDER
     citations = await _rows(
         db,
         f"""

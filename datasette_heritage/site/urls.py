@@ -1,7 +1,8 @@
 """Addresses of the plugin's pages: one place that knows them.
 
 Every page has a JSON twin at the same path plus ``.json``. A citation's
-passage is the ``citation-<id>`` anchor on its source's page.
+passage is the ``citation-<id>`` anchor on the page of its source's page
+that ``?citation=<id>`` shows.
 """
 
 from __future__ import annotations
@@ -69,8 +70,16 @@ def citation_anchor(citation_id: str) -> str:
 
 
 def citation_url(datasette, source_id: str, citation_id: str) -> str:
-    """The source page, scrolled to the citation's highlighted passage."""
-    return source_url(datasette, source_id) + "#" + citation_anchor(citation_id)
+    """The source page, scrolled to the citation's highlighted passage: on
+    the page of passages that holds it (``?citation=``), which only the
+    source page knows."""
+    return (
+        source_url(datasette, source_id)
+        + "?citation="
+        + quote(citation_id, safe="")
+        + "#"
+        + citation_anchor(citation_id)
+    )
 
 
 def heritage_url_for(
