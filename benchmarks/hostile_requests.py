@@ -12,12 +12,16 @@ Groups (``--only``):
   parameters, a 60 KB address with the largest facet size).
 - ``memory``: the largest response anyone can ask for: ``?sql=`` returning as
   many 9 MB values as Datasette's time limit lets it build, as JSON, GeoJSON,
-  CSL-JSON, CSV and HTML, and Datasette's own facets with a 60 KB address.
+  CSL-JSON, CSV and HTML, and Datasette's own facets with a 60 KB address;
+  then 8 clients asking at once for the largest allowed, each on a fresh
+  server, without admission control and with it.
 - ``renderers``: CSL-JSON of 1,000 distinct unusual EDTF dates.
 - ``source``: the source page of a source cited 100,003 times (the database
   is copied and the citations inserted; the page is what is measured).
-- ``slow-sql``: ``/-/heritage`` p50 while 8 and 32 clients run SQL that
-  takes the full time limit.
+- ``slow-sql``: p50 of ``/-/heritage`` and of a static file while 0, 8 and
+  32 clients run SQL that takes the full time limit, without admission
+  control (``max_sql_requests`` 1000) and with the site's default, side by
+  side in one run.
 
 For each request: the status, the body's size, the wall time, the server's
 CPU time (user + system, from /proc) and its peak memory (VmHWM, reset
@@ -47,12 +51,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import httpx  # noqa: E402
+import yaml  # noqa: E402
 from common import ROOT, machine  # noqa: E402
-from load_test import _free_port, percentile, start_server  # noqa: E402
+from load_test import METADATA, _free_port, percentile, start_server  # noqa: E402
 
 from datasette_heritage.build.pipeline import build  # noqa: E402
 
 GROUPS = ("facets", "memory", "renderers", "source", "slow-sql")
+# max_sql_requests above any client count: no admission control.
+METADATA_NO_LIMIT = 1000
 TICKS = os.sysconf("SC_CLK_TCK")
 
 # Rows of large values (as many as SQLite builds within the time limit).
@@ -79,14 +86,15 @@ UNUSUAL_EDTF = (
 class Server:
     """datasette serve, the README way, restartable after a stalled request."""
 
-    def __init__(self, db: Path, folder: Path):
-        self.db, self.folder = db, folder
+    def __init__(self, db: Path, folder: Path, metadata: Path = METADATA):
+        self.db, self.folder, self.metadata = db, folder, metadata
         self.process = None
         self.url = ""
 
     def start(self) -> None:
         port = _free_port()
-        self.process = start_server(self.db, port, self.folder / f"server-{port}.log")
+        log = self.folder / f"server-{port}.log"
+        self.process = start_server(self.db, port, log, self.metadata)
         self.url = f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
@@ -306,42 +314,104 @@ def many_citations_db(db: Path, folder: Path, extra: int) -> tuple[Path, str]:
     return copy, f"{source_id} ({total[0]:,} citations)"
 
 
+PROBES = ("/-/heritage", "/-/static/app.css")
+
+
 async def heritage_p50_under_slow_sql(url: str, db: Path, clients: int, seconds: float) -> dict:
-    """p50 of /-/heritage, one request at a time, while ``clients`` loop on SQL
-    that runs until Datasette's time limit."""
+    """p50 of /-/heritage and of a static file, one request at a time, while
+    ``clients`` loop on SQL that runs until Datasette's time limit (each
+    sends its next query as soon as it has an answer, ran or refused)."""
     slow = f"/{db.stem}.json?" + urlencode({"sql": SLOW_SQL})
-    stop = time.perf_counter() + seconds
-    timings: list[float] = []
+    timings: dict[str, list[float]] = {path: [] for path in PROBES}
     statuses: dict[str, int] = {}
+    answers: dict[str, int] = {}
 
     async def hog(http: httpx.AsyncClient) -> None:
         while time.perf_counter() < stop:
             try:
-                await http.get(slow)
-            except httpx.HTTPError:
-                pass
+                status = str((await http.get(slow)).status_code)
+            except httpx.HTTPError as error:
+                status = type(error).__name__
+            answers[status] = answers.get(status, 0) + 1
 
     async def probe(http: httpx.AsyncClient) -> None:
         await asyncio.sleep(1)  # let the slow queries fill the SQL threads
         while time.perf_counter() < stop:
-            began = time.perf_counter()
-            try:
-                status = str((await http.get("/-/heritage")).status_code)
-            except httpx.HTTPError as error:
-                status = type(error).__name__
-            timings.append((time.perf_counter() - began) * 1000)
-            statuses[status] = statuses.get(status, 0) + 1
+            for path in PROBES:
+                began = time.perf_counter()
+                try:
+                    status = str((await http.get(path)).status_code)
+                except httpx.HTTPError as error:
+                    status = type(error).__name__
+                timings[path].append((time.perf_counter() - began) * 1000)
+                statuses[status] = statuses.get(status, 0) + 1
 
-    limits = httpx.Limits(max_connections=clients + 1)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http:
-        await asyncio.gather(probe(http), *(hog(http) for _ in range(clients)))
-    return {
-        "case": f"/-/heritage while {clients} clients run slow SQL",
-        "requests": len(timings),
-        "p50_ms": round(statistics.median(timings), 1) if timings else None,
-        "p95_ms": round(percentile(timings, 95), 1) if timings else None,
-        "statuses": statuses,
-    }
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=120) as prober,
+        httpx.AsyncClient(
+            base_url=url, timeout=120, limits=httpx.Limits(max_connections=clients + 1)
+        ) as hogs,
+    ):
+        for path in PROBES:  # the connection, and what the pages read once
+            await prober.get(path)
+        stop = time.perf_counter() + seconds
+        await asyncio.gather(probe(prober), *(hog(hogs) for _ in range(clients)))
+    row = {"case": f"{clients} clients run slow SQL", "statuses": statuses, "slow_sql": answers}
+    for path, values in timings.items():
+        key = "heritage" if path == "/-/heritage" else "static"
+        row[f"{key}_requests"] = len(values)
+        row[f"{key}_p50_ms"] = round(statistics.median(values), 1) if values else None
+        row[f"{key}_p95_ms"] = round(percentile(values, 95), 1) if values else None
+    return row
+
+
+async def _at_once(url: str, path: str, clients: int) -> dict[str, int]:
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
+        responses = await asyncio.gather(*(http.get(path) for _ in range(clients)))
+    statuses: dict[str, int] = {}
+    for response in responses:
+        statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
+    return statuses
+
+
+def largest_at_once(db: Path, folder: Path, clients: int) -> list[dict]:
+    """Peak server memory when ``clients`` ask at once for the largest
+    response allowed (``?sql=`` of 5 rows of 9 MB as JSON), on a fresh server
+    without admission control and with the site's default."""
+    path = f"/{db.stem}.json?" + urlencode({"sql": BIG_ROWS.format(rows=5, value=NINE_MB)})
+    rows = []
+    for setting, metadata in (
+        ("no limit", metadata_with_sql_limit(folder, METADATA_NO_LIMIT)),
+        ("default limit", METADATA),
+    ):
+        server = Server(db, folder, metadata)
+        server.start()
+        try:
+            server.reset_peak()
+            began = time.perf_counter()
+            statuses = asyncio.run(_at_once(server.url, path, clients))
+            rows.append(
+                {
+                    "case": f"{clients} at once: ?sql= 5 rows x 9 MB, .json, {setting}",
+                    "statuses": statuses,
+                    "seconds": round(time.perf_counter() - began, 2),
+                    "peak_mib": round(server.peak_mib()),
+                }
+            )
+        finally:
+            server.stop()
+    return rows
+
+
+def metadata_with_sql_limit(folder: Path, limit: int) -> Path:
+    """metadata.yml with the plugin's max_sql_requests set to ``limit``."""
+    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    plugin = metadata.setdefault("plugins", {}).setdefault("datasette-heritage", {})
+    plugin["max_sql_requests"] = limit
+    path = folder / f"metadata-sql-limit-{limit}.yml"
+    path.write_text(yaml.safe_dump(metadata, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def print_rows(rows: list[dict]) -> None:
@@ -383,9 +453,17 @@ def main(argv: list[str] | None = None) -> int:
             if "facets" in groups:
                 single += [measure(server, *c, args.timeout) for c in facet_cases(db)]
             if "memory" in groups:
-                single += [
-                    measure(server, *c, args.timeout) for c in memory_cases(db, args.big_rows)
-                ]
+                # Each on a fresh server: what one request takes, not what the
+                # process kept of earlier ones (VmHWM resets to the current size).
+                for case in memory_cases(db, args.big_rows):
+                    server.restart()
+                    single.append(measure(server, *case, args.timeout))
+                figures["at_once"] = largest_at_once(db, folder, 8)
+                for row in figures["at_once"]:
+                    print(
+                        f"  {row['case']:<62} {row['statuses']} {row['seconds']} s "
+                        f"peak {row['peak_mib']} MiB"
+                    )
             if "renderers" in groups:
                 single += [measure(server, *c, args.timeout) for c in renderer_cases(db)]
             if "source" in groups:
@@ -409,16 +487,33 @@ def main(argv: list[str] | None = None) -> int:
             figures["requests"] = single
             figures["slow_sql"] = []
             if "slow-sql" in groups:
+                server.stop()
+                # Without admission control (a limit no client count reaches,
+                # as before it existed) and with the site's default, side by side.
+                settings = {"no limit": METADATA_NO_LIMIT, "default limit": None}
                 for clients in (0, 8, 32):
-                    server.restart()
-                    row = asyncio.run(
-                        heritage_p50_under_slow_sql(server.url, db, clients, args.slow_seconds)
-                    )
-                    figures["slow_sql"].append(row)
-                    print(
-                        f"  {row['case']:<62} p50 {row['p50_ms']} ms  p95 {row['p95_ms']} ms  "
-                        f"({row['requests']} requests: {row['statuses']})"
-                    )
+                    for setting, limit in settings.items():
+                        metadata = (
+                            METADATA if limit is None else metadata_with_sql_limit(folder, limit)
+                        )
+                        limited = Server(db, folder, metadata)
+                        limited.start()
+                        try:
+                            row = asyncio.run(
+                                heritage_p50_under_slow_sql(
+                                    limited.url, db, clients, args.slow_seconds
+                                )
+                            )
+                        finally:
+                            limited.stop()
+                        row["setting"] = setting
+                        figures["slow_sql"].append(row)
+                        print(
+                            f"  {row['case']:<28} {setting:<14} /-/heritage p50 "
+                            f"{row['heritage_p50_ms']} ms ({row['heritage_requests']})  "
+                            f"app.css p50 {row['static_p50_ms']} ms ({row['static_requests']})  "
+                            f"slow SQL answers {row['slow_sql']}"
+                        )
         finally:
             server.stop()
     print(json.dumps(figures))

@@ -94,7 +94,9 @@ def site_paths(db: Path, rows: int | None) -> list[tuple[str, str]]:
     return paths
 
 
-def start_server(db: Path, port: int, log_path: Path) -> subprocess.Popen:
+def start_server(
+    db: Path, port: int, log_path: Path, metadata: Path = METADATA
+) -> subprocess.Popen:
     inspect_file = db.with_name(db.name + ".inspect.json")
     subprocess.run(
         [
@@ -108,7 +110,7 @@ def start_server(db: Path, port: int, log_path: Path) -> subprocess.Popen:
         ],
         check=True,
     )
-    args = [sys.executable, "-m", "datasette", *serve_args(db, inspect_file, METADATA, port=port)]
+    args = [sys.executable, "-m", "datasette", *serve_args(db, inspect_file, metadata, port=port)]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

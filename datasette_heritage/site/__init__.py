@@ -17,6 +17,7 @@ from . import (
     middleware,
     pages,
     renderers,
+    sql_admission,
     sql_limits,
 )
 
@@ -54,6 +55,7 @@ def asgi_wrapper(datasette):
 @hookimpl
 def startup(datasette):
     sql_limits.check_supported()
+    sql_admission.limit(datasette)  # a malformed setting stops the server here
 
 
 @hookimpl

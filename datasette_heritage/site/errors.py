@@ -58,7 +58,7 @@ async def error_response(datasette, request, exception: Exception) -> Response |
     message = visitor_mistake(exception)
     if message is None:
         return None
-    return await _response(datasette, request, 400, message)
+    return await error_page(datasette, request, 400, message)
 
 
 def visitor_mistake(exception: Exception) -> str | None:
@@ -86,10 +86,10 @@ async def plugin_page_error(datasette, request, exception: Exception) -> Respons
         status, message = 500, BROKEN
         traceback.print_exception(type(exception), exception, exception.__traceback__)
         sys.stderr.flush()
-    return await _response(datasette, request, status, message)
+    return await error_page(datasette, request, status, message)
 
 
-async def _response(datasette, request, status: int, message: str) -> Response:
+async def error_page(datasette, request, status: int, message: str) -> Response:
     """Datasette's error shape: JSON for a .json address, plain text for a
     CSV, its error page otherwise."""
     info = {"ok": False, "error": message, "status": status, "title": None}

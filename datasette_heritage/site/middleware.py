@@ -16,7 +16,7 @@ from typing import Any
 
 from datasette.utils.asgi import Request
 
-from . import caching, cells, errors, request_limits, security
+from . import caching, cells, errors, request_limits, security, sql_admission
 
 ASGIApp = Callable[[dict[str, Any], Callable, Callable], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
@@ -31,6 +31,7 @@ def _set(headers: Headers, name: bytes, value: bytes, replace: bool) -> Headers:
 
 def wrap(app: ASGIApp, datasette) -> ASGIApp:
     plugin_headers: Headers | None = None
+    admission = sql_admission.SqlAdmission()
 
     async def with_headers(scope, receive, send):
         if scope["type"] != "http":
@@ -65,12 +66,38 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
         if refused is not None:
             await _send_refusal(send_with_headers, scope["path"], refused)
             return
-        if errors.is_csv_request(scope, request_limits.query_pairs(scope)):
-            await app(scope, receive, _failed_csv_guard(send_with_headers, scope["path"]))
-        else:
-            await app(scope, receive, send_with_headers)
+        pairs = request_limits.query_pairs(scope)
+        counted = await sql_admission.runs_visitors_sql(datasette, scope, pairs)
+        if counted:
+            busy = await admission.enter(datasette)
+            if busy is not None:
+                await _send_busy(datasette, scope, receive, send_with_headers, busy)
+                return
+        try:
+            if errors.is_csv_request(scope, pairs):
+                await app(scope, receive, _failed_csv_guard(send_with_headers, scope["path"]))
+            else:
+                await app(scope, receive, send_with_headers)
+        finally:
+            if counted:
+                admission.leave()
 
     return with_headers
+
+
+async def _send_busy(datasette, scope, receive, send, busy: request_limits.Refusal) -> None:
+    """The 503 of a visitor's SQL request over the limit: an HTML page for a
+    page, JSON for .json, plain text for any other format."""
+    last = scope["path"].rsplit("/", 1)[-1]
+    if "." in last or any(key == "_format" for key, _ in request_limits.query_pairs(scope)):
+        await _send_refusal(send, scope["path"], busy)
+        return
+    # The csrftoken is set by a middleware inside this one; the page has no form.
+    request = Request(dict(scope, csrftoken=lambda: ""), receive)
+    response = await errors.error_page(datasette, request, busy.status, busy.message)
+    for name, value in busy.headers:
+        response.headers[name.decode("latin-1")] = value.decode("latin-1")
+    await response.asgi_send(send)
 
 
 def _failed_csv_guard(send, path: str):

@@ -66,7 +66,7 @@ def refusal(datasette, scope: dict[str, Any]) -> Refusal | None:
             [(b"allow", ", ".join(PAGE_METHODS).encode("ascii"))],
         )
     query = scope.get("query_string", b"")
-    if len(query) > MAX_QUERY_BYTES and not _is_database_page(datasette, scope["path"]):
+    if len(query) > MAX_QUERY_BYTES and not is_database_page(datasette, scope["path"]):
         return Refusal(
             414,
             f"414 URI Too Long: {len(query):,} bytes of query string "
@@ -108,7 +108,7 @@ def _facet_link_bytes(datasette, pairs: list[tuple[str, str]], query_bytes: int)
     return facets * values * (query_bytes + 100)
 
 
-def _is_database_page(datasette, path: str) -> bool:
+def is_database_page(datasette, path: str) -> bool:
     """A database's page (/NAME, /NAME.json ...) or, on Datasette 1.0, its
     query page (/NAME/-/query, /NAME/-/query.json ...), where SQL is run; it
     has no facets, and a query may be long."""
