@@ -78,13 +78,6 @@ def discover_files(data_dir: Path, links: list[str] | None = None) -> list[tuple
     return found
 
 
-def links_in(data_dir: Path) -> list[str]:
-    """The symbolic links under the record folders (where a build looks)."""
-    links: list[str] = []
-    discover_files(data_dir, links)
-    return links
-
-
 def walk(
     base: Path,
     suffixes: tuple[str, ...],

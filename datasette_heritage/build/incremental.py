@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,6 @@ from ..schema import VOCABULARIES
 from . import writer
 from .atomic_write import swapped_in, temp_path_for
 from .build_summary import BuildSummary
-from .data_files import discover_files, links_in
 from .manifest import Changes, Manifest, changes_since, find_changes, read_manifest
 from .patch_database import (
     inconsistencies_in_changes,
@@ -81,12 +80,14 @@ def find_edits(data_dir: Path, target: Path) -> Edits | None:
     data folder and this code, or a vocabulary changed): build cold."""
     if not target.is_file() or not data_dir.is_dir():
         return None
-    if links_in(data_dir):
-        return None  # a cold build reports them
     manifest = read_manifest(target, data_dir)
     if manifest is None:
         return None
-    return _followable(data_dir, target, manifest, find_changes(data_dir, manifest))
+    links: list[str] = []
+    changes = find_changes(data_dir, manifest, links)
+    if links:
+        return None  # a cold build reports them
+    return _followable(data_dir, target, manifest, changes)
 
 
 def spare_edits(data_dir: Path, target: Path, edits: Edits) -> Edits | None:
@@ -104,7 +105,7 @@ def spare_edits(data_dir: Path, target: Path, edits: Edits) -> Edits | None:
         # again with them, and then the vocabularies replaced (as the target
         # alone would be patched; no term is gone, find_edits saw to that).
         return Edits(manifest, changes, edits.vocabularies)
-    return _followable(data_dir, spare, manifest, changes)
+    return _followable(data_dir, spare, manifest, changes, edits.vocabularies)
 
 
 def _same_vocabularies(one: Manifest, other: Manifest) -> bool:
@@ -119,36 +120,48 @@ def _same_vocabularies(one: Manifest, other: Manifest) -> bool:
 
 
 def _followable(
-    data_dir: Path, db_path: Path, manifest: Manifest, changes: Changes
+    data_dir: Path,
+    db_path: Path,
+    manifest: Manifest,
+    changes: Changes,
+    vocabularies: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Edits | None:
+    """Edits an incremental build of ``db_path`` can follow, or None; with
+    ``vocabularies``, the vocabulary files' rows as already read."""
     if not changes.vocabulary:
         return Edits(manifest, changes)
     if changes.texts or any(not rel.startswith("vocabularies/") for rel in changes.yaml):
         return None
-    vocabularies = _vocabularies_that_keep_their_terms(data_dir, db_path)
-    return None if vocabularies is None else Edits(manifest, changes, vocabularies)
+    if not vocabularies:
+        vocabularies = _read_vocabularies(data_dir, changes.files)
+    return Edits(manifest, changes, vocabularies) if _keeps_terms(db_path, vocabularies) else None
 
 
-def _vocabularies_that_keep_their_terms(
-    data_dir: Path, target: Path
-) -> dict[str, list[dict[str, Any]]] | None:
-    """Every vocabulary's rows, read and checked as a cold build reads them
-    first (raises BuildError); None when a term the database has is gone
-    (records using it must be checked again: a cold build does that)."""
+def _read_vocabularies(data_dir: Path, files: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every vocabulary's rows (``files``: the data folder's, as scanned),
+    read and checked as a cold build reads them first (raises BuildError)."""
     problems = ProblemLog()
     loader = RecordLoader(data_dir, problems)
-    files = [(t, p) for t, p in discover_files(data_dir) if t == "vocabulary"]
-    rows = dict(loader.load_files(files))
+    vocabulary_files = [
+        ("vocabulary", data_dir / rel) for rel in files if rel.startswith("vocabularies/")
+    ]
+    rows = dict(loader.load_files(vocabulary_files))
     problems.raise_if_any()
-    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    return rows
+
+
+def _keeps_terms(db_path: Path, vocabularies: dict[str, list[dict[str, Any]]]) -> bool:
+    """Whether every term the database has is still there (if not, records
+    using it must be checked again: a cold build does that)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         for name in VOCABULARIES:
-            terms = {row["id"] for row in rows.get(name, [])}
+            terms = {row["id"] for row in vocabularies.get(name, [])}
             if any(term not in terms for (term,) in conn.execute(f"SELECT id FROM [{name}]")):
-                return None
+                return False
     finally:
         conn.close()
-    return rows
+    return True
 
 
 def apply_edits(

@@ -84,14 +84,20 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def stat_data_files(data_dir: Path) -> dict[str, os.stat_result]:
+def stat_data_files(data_dir: Path, links: list[str] | None = None) -> dict[str, os.stat_result]:
     """Every file a build reads, by path relative to data_dir (POSIX), in
-    load order (record type by record type, then path), then the texts."""
-    found = {}
-    for folder, suffixes in [(f, RECORD_SUFFIXES) for _, f in FOLDERS] + [("sources", (".txt",))]:
-        for parts, _, stat in walk(Path(data_dir) / folder, suffixes, with_stat=True):
+    load order (record type by record type, then path), then the texts; the
+    symbolic links met on the way are added to ``links``."""
+    found: dict[str, os.stat_result] = {}
+    texts: dict[str, os.stat_result] = {}
+    for _, folder in FOLDERS:
+        suffixes = RECORD_SUFFIXES + (".txt",) if folder == "sources" else RECORD_SUFFIXES
+        # One walk of the sources folder for records and texts alike.
+        for parts, _, stat in walk(Path(data_dir) / folder, suffixes, True, links):
             assert stat is not None  # asked for
-            found[folder + "/" + "/".join(parts)] = stat
+            rel = folder + "/" + "/".join(parts)
+            (texts if rel.endswith(".txt") else found)[rel] = stat
+    found.update(texts)
     return found
 
 
@@ -223,9 +229,10 @@ def changes_since(manifest: Manifest, files: dict[str, FileState]) -> Changes:
     return result
 
 
-def find_changes(data_dir: Path, manifest: Manifest) -> Changes:
-    """Stat every file, hashing only those whose size or mtime moved."""
-    stats = stat_data_files(data_dir)
+def find_changes(data_dir: Path, manifest: Manifest, links: list[str] | None = None) -> Changes:
+    """Stat every file, hashing only those whose size or mtime moved; the
+    symbolic links met are added to ``links``."""
+    stats = stat_data_files(data_dir, links)
     result = Changes()
     for rel, st in stats.items():
         old = manifest.files.get(rel)
