@@ -74,8 +74,11 @@ def reread(
 
     ``conn``: the previous database; ``scanned``: the relative paths of every
     file the build reads, in load order (manifest.stat_data_files)."""
+    # str(data_dir / rel) without a Path per file (40,000 at a million
+    # citations): the folder's string with its separator, then rel.
+    prefix = str(data_dir / "_")[:-1]
     all_files = [
-        (RECORD_TYPE_OF_FOLDER[rel.split("/", 1)[0]], str(data_dir / rel))
+        (RECORD_TYPE_OF_FOLDER[rel.split("/", 1)[0]], prefix + rel)
         for rel in scanned
         if not rel.endswith(".txt")
     ]
