@@ -224,3 +224,23 @@ def test_a_server_reading_the_replaced_file_never_sees_it_change(data, tmp_path,
         process.terminate()
         process.wait(10)
     assert_same_as_cold(data, target, tmp_path)
+
+
+def test_without_leases_the_build_copies(data, built, tmp_path, monkeypatch):
+    """Where the system cannot say who has a file open (no F_SETLEASE: not
+    Linux), the spare is never rewritten."""
+    from datasette_heritage.build import spare
+
+    monkeypatch.setattr(spare, "fcntl", None)
+    before = sha1(spare_path(built))
+    target_inode, spare_inode = built.stat().st_ino, spare_path(built).stat().st_ino
+    reader = held_open(spare_path(built))  # reads the spare's file throughout
+    try:
+        retitle(data, "Edited without leases")
+        build(data, built, incremental=True)
+        out, _ = reader.communicate("\n", timeout=30)
+    finally:
+        reader.kill()
+    assert built.stat().st_ino not in (spare_inode, target_inode)
+    assert out.strip() == before
+    assert_same_as_cold(data, built, tmp_path)

@@ -31,10 +31,14 @@ own name, and a half-written file never has it.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import stat
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no leases, so the build always copies
+    fcntl = None  # type: ignore[assignment]
 
 from .manifest import forget_other_manifests
 
