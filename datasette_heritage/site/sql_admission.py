@@ -32,7 +32,7 @@ from typing import Any
 from datasette.utils import tilde_decode
 
 from .request_limits import Refusal, is_database_page
-from .which_database import PLUGIN_NAME
+from .which_database import PLUGIN_NAME, table_names
 
 SETTING = "max_sql_requests"
 RETRY_AFTER_SECONDS = 2
@@ -76,21 +76,24 @@ async def runs_visitors_sql(datasette, scope: dict[str, Any], pairs: list[tuple[
     if not rest or "/" in rest or rest.startswith("-"):
         return False
     database = tilde_decode(database)
-    if database not in datasette.databases:
-        return False
-    names = await _saved_query_names(datasette, database)
-    if not names:
+    db = datasette.databases.get(database)
+    if db is None:
         return False
     # /db/name, /db/name.json, /db/name.csv ...: a name may hold dots itself.
     candidates = {tilde_decode(rest), tilde_decode(rest.rsplit(".", 1)[0])}
-    return not candidates.isdisjoint(names)
+    if not candidates.isdisjoint(await table_names(db)):
+        return False  # a table's page, most of the traffic: no lookup
+    return not candidates.isdisjoint(await _saved_query_names(datasette, database))
 
 
 async def _saved_query_names(datasette, database: str) -> set[str]:
     get = getattr(datasette, "get_canned_queries", None)
-    if get is None:  # a Datasette without saved queries by that name
-        return set()
-    return set(await get(database, None) or {})
+    if get is not None:
+        return set(await get(database, None) or {})
+    # A Datasette without that method: the queries of its configuration.
+    config = getattr(datasette, "config", None) or {}
+    queries = ((config.get("databases") or {}).get(database) or {}).get("queries") or {}
+    return set(queries)
 
 
 class SqlAdmission:
