@@ -17,7 +17,9 @@ Groups (``--only``):
   server, without admission control and with it.
 - ``renderers``: CSL-JSON of 1,000 distinct unusual EDTF dates.
 - ``source``: the source page of a source cited 100,003 times (the database
-  is copied and the citations inserted; the page is what is measured).
+  is copied and the citations inserted; the page is what is measured), and
+  the page holding one of its passages (``?citation=``, as every link to a
+  passage asks).
 - ``slow-sql``: p50 of ``/-/heritage`` and of a static file while 0, 8 and
   32 clients run SQL that takes the full time limit, without admission
   control (``max_sql_requests`` 1000) and with the site's default, side by
@@ -477,6 +479,16 @@ def main(argv: list[str] | None = None) -> int:
                             other,
                             f"source page, {label}",
                             f"/-/heritage/sources/{source_id}",
+                            args.timeout,
+                        )
+                    )
+                    # A link to one passage: the page holding it is looked up.
+                    last = f"bench-many-{args.extra_citations - 1}"
+                    single.append(
+                        measure(
+                            other,
+                            f"source page at citation {last}",
+                            f"/-/heritage/sources/{source_id}?citation={last}",
                             args.timeout,
                         )
                     )
