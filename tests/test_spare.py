@@ -18,6 +18,7 @@ from datasette_heritage.build.problems import BuildError
 from datasette_heritage.build.spare import database_token, spare_path
 
 from .conftest import FIXTURE_DATA, rewrite_records, start_server
+from .datasette_client import sql_path
 from .test_incremental import assert_same_as_cold, first
 
 
@@ -201,14 +202,16 @@ def test_a_server_reading_the_replaced_file_never_sees_it_change(data, tmp_path,
     try:
         first_event = "select id, title from events order by id limit 1"
         query = {"sql": first_event, "_shape": "array"}
-        seen = httpx.get(f"{url}/heritage.json", params=query, timeout=30).json()
+        seen = httpx.get(url + sql_path("heritage", "json"), params=query, timeout=30).json()
         retitle(data, "After the server started")
         build(data, target, incremental=True)
         assert spare_path(target).stat().st_ino == served_inode  # the server's file
         retitle(data, "Edited again")
         build(data, target, incremental=True)
         assert target.stat().st_ino != served_inode
-        assert httpx.get(f"{url}/heritage.json", params=query, timeout=30).json() == seen
+        assert (
+            httpx.get(url + sql_path("heritage", "json"), params=query, timeout=30).json() == seen
+        )
         # What the server has open is the first build's file, byte for byte.
         held = []
         for fd in os.listdir(f"/proc/{process.pid}/fd"):
