@@ -60,9 +60,13 @@ def database_token(path: Path) -> int | None:
     without opening it in SQLite; None if it is not one."""
     try:
         with open(path, "rb") as f:
-            header = f.read(100)
+            return _header_token(f.read(100))
     except OSError:
         return None
+
+
+def _header_token(header: bytes) -> int | None:
+    """The user_version in an SQLite file's first 100 bytes."""
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
         return None
     return int.from_bytes(header[60:64], "big", signed=True)
@@ -103,7 +107,7 @@ def _only_ours(path: Path, token: int) -> bool:
         if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or not _on_local_disk(st.st_dev):
             return False
         header = os.pread(fd, 100, 0)
-        if not _whole_database(header, st.st_size) or int.from_bytes(header[60:64], "big") != token:
+        if not _whole_database(header, st.st_size) or _header_token(header) != token:
             return False
         try:
             # Granted only when no other open file (any process, any user)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import traceback
+from typing import Any
 
 from datasette.database import QueryInterrupted
 from datasette.utils.asgi import Base400, Response
@@ -89,10 +90,15 @@ async def plugin_page_error(datasette, request, exception: Exception) -> Respons
     return await error_page(datasette, request, status, message)
 
 
+def error_info(status: int, message: str) -> dict[str, Any]:
+    """An error in Datasette's JSON shape."""
+    return {"ok": False, "error": message, "status": status, "title": None}
+
+
 async def error_page(datasette, request, status: int, message: str) -> Response:
     """Datasette's error shape: JSON for a .json address, plain text for a
     CSV, its error page otherwise."""
-    info = {"ok": False, "error": message, "status": status, "title": None}
+    info = error_info(status, message)
     if request.path.endswith(".json"):
         return Response.json(info, status=status)
     if request.path.endswith(".csv") or request.args.get("_format") == "csv":

@@ -45,10 +45,10 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
             if message["type"] == "http.response.start":
                 if on_plugin_page and plugin_headers is None:
                     # Built once, on the first response (Datasette has started
-                    # by then), by rendering an empty page for this request;
-                    # its csrftoken is only set by a middleware inside this one.
-                    request = Request(dict(scope, csrftoken=lambda: ""), receive)
-                    plugin_headers = await security.plugin_page_headers(datasette, request)
+                    # by then), by rendering an empty page for this request.
+                    plugin_headers = await security.plugin_page_headers(
+                        datasette, _request(scope, receive)
+                    )
                 headers: Headers = list(message.get("headers", []))
                 for name, value in security.ALL_RESPONSE_HEADERS:
                     headers = _set(headers, name, value, replace=False)
@@ -71,7 +71,7 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
         if counted:
             busy = await admission.enter(datasette)
             if busy is not None:
-                await _send_busy(datasette, scope, receive, send_with_headers, busy)
+                await _send_busy(datasette, scope, receive, pairs, send_with_headers, busy)
                 return
         try:
             if errors.is_csv_request(scope, pairs):
@@ -85,16 +85,24 @@ def wrap(app: ASGIApp, datasette) -> ASGIApp:
     return with_headers
 
 
-async def _send_busy(datasette, scope, receive, send, busy: request_limits.Refusal) -> None:
+def _request(scope, receive) -> Request:
+    """The request, for rendering a page outside Datasette: its csrftoken is
+    set by a middleware inside this one (the pages rendered here have no form)."""
+    return Request(dict(scope, csrftoken=lambda: ""), receive)
+
+
+async def _send_busy(
+    datasette, scope, receive, pairs: list[tuple[str, str]], send, busy: request_limits.Refusal
+) -> None:
     """The 503 of a visitor's SQL request over the limit: an HTML page for a
     page, JSON for .json, plain text for any other format."""
     last = scope["path"].rsplit("/", 1)[-1]
-    if "." in last or any(key == "_format" for key, _ in request_limits.query_pairs(scope)):
+    if "." in last or any(key == "_format" for key, _ in pairs):
         await _send_refusal(send, scope["path"], busy)
         return
-    # The csrftoken is set by a middleware inside this one; the page has no form.
-    request = Request(dict(scope, csrftoken=lambda: ""), receive)
-    response = await errors.error_page(datasette, request, busy.status, busy.message)
+    response = await errors.error_page(
+        datasette, _request(scope, receive), busy.status, busy.message
+    )
     for name, value in busy.headers:
         response.headers[name.decode("latin-1")] = value.decode("latin-1")
     await response.asgi_send(send)
@@ -136,9 +144,7 @@ def _failed_csv_guard(send, path: str):
 async def _send_refusal(send, path: str, refused: request_limits.Refusal) -> None:
     """The refusal in Datasette's error shape: JSON for a .json address."""
     if path.endswith(".json"):
-        body = json.dumps(
-            {"ok": False, "error": refused.message, "status": refused.status, "title": None}
-        ).encode("utf-8")
+        body = json.dumps(errors.error_info(refused.status, refused.message)).encode("utf-8")
         content_type = b"application/json; charset=utf-8"
     else:
         body = (refused.message + "\n").encode("utf-8")

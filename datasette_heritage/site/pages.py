@@ -14,7 +14,7 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup
 
-from . import compat, feed, queries, search, urls
+from . import compat, errors, feed, queries, search, urls
 from .highlight import Passage, highlight, locatable
 from .which_database import PLUGIN_NAME, heritage_database
 
@@ -136,9 +136,7 @@ def _not_found(request, message: str) -> Response:
     if _wants_json(request) and not request.path.endswith(".json"):
         # Datasette's error handler picks JSON by the path's ending, which a
         # ~-encoded ".json" lacks: answer in its error shape here.
-        return Response.json(
-            {"ok": False, "error": message, "status": 404, "title": None}, status=404
-        )
+        return Response.json(errors.error_info(404, message), status=404)
     raise NotFound(message)
 
 

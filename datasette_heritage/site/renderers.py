@@ -29,7 +29,7 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from ..dates import EdtfDate, EdtfError, NeedsLibrary, parse_edtf
-from . import compat
+from . import compat, errors
 from .urls import web_address
 
 GEOJSON_TYPE = "application/geo+json; charset=utf-8"
@@ -73,7 +73,7 @@ def _error(
     if not message and not can_render(columns):
         message = f"This format needs {needs}; the columns here are: {', '.join(columns)}"
     if message:
-        return Response.json({"ok": False, "error": message, "status": 400}, status=400)
+        return Response.json(errors.error_info(400, message), status=400)
     return None
 
 

@@ -46,9 +46,18 @@ class Refusal:
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
+_PAIRS_KEY = "datasette_heritage.query_pairs"
+
+
 def query_pairs(scope: dict[str, Any]) -> list[tuple[str, str]]:
-    query = scope.get("query_string", b"").decode("latin-1")
-    return parse_qsl(query, keep_blank_values=True)
+    """The request's query string as (name, value) pairs, parsed once a
+    request and kept in its scope: the refusals, the SQL admission, the CSV
+    guard and the cache headers all read them (never change the list)."""
+    pairs = scope.get(_PAIRS_KEY)
+    if pairs is None:
+        query = scope.get("query_string", b"").decode("latin-1")
+        pairs = scope[_PAIRS_KEY] = parse_qsl(query, keep_blank_values=True)
+    return pairs
 
 
 def refusal(datasette, scope: dict[str, Any]) -> Refusal | None:
